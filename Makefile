@@ -1,0 +1,51 @@
+# Thin wrapper over CMake. `make run` and `make test` install what they need on
+# Debian 12 when run as root.
+
+BUILD_DIR ?= build
+DATA_DIR ?= var
+LISTEN ?= 0.0.0.0:8080
+PYTHON := /usr/bin/python3
+
+BUILD_DEPS := build-essential cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev \
+              libssl-dev libsodium-dev libinih-dev
+TEST_DEPS := libcmocka-dev python3-pytest python3-requests wrk curl
+
+.PHONY: all build run test unit e2e deps test-deps clean format
+
+all: build
+
+deps:
+	@scripts/ensure-packages.sh $(BUILD_DEPS)
+
+test-deps: deps
+	@scripts/ensure-packages.sh $(TEST_DEPS)
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR) -j$$(nproc)
+
+run: build
+	@mkdir -p $(DATA_DIR)
+	@if [ ! -s $(DATA_DIR)/admin-password ]; then \
+	    (umask 077; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DATA_DIR)/admin-password); \
+	fi
+	@echo "Falconet: http://$$(echo $(LISTEN) | sed 's/0.0.0.0/localhost/')/rest/v1"
+	@echo "Management API user: admin  password: $$(cat $(DATA_DIR)/admin-password)"
+	FALCONET_ADMIN_PASSWORD="$$(cat $(DATA_DIR)/admin-password)" \
+	    $(BUILD_DIR)/falconet serve --listen $(LISTEN) --data-dir $(DATA_DIR)
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure
+
+e2e: build
+	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
+
+test: test-deps build
+	cd $(BUILD_DIR) && ctest --output-on-failure
+	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,149 @@
+#include "api/mgmt/common.h"
+
+#include "auth/auth.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const mgmt_paging_params[] = {"offset", "limit", "sort", "q", NULL};
+
+bool mgmt_authorize(struct request *req)
+{
+    char buf[512];
+    const char *user, *password;
+    char stored[AUTH_HASH_MAX];
+    if (auth_parse_basic(http_header(req, "Authorization"), buf, sizeof(buf), &user, &password) &&
+        store_user_password_hash(req_store(req), user, stored, sizeof(stored), NULL) == 0 &&
+        auth_password_check(user, password, stored)) {
+        req->user = arena_strdup(&req->arena, user);
+        return true;
+    }
+    http_add_header(req, "WWW-Authenticate", "Basic realm=\"hawkBit\"");
+    http_reply_error(req, 401, "org.springframework.security.authentication.BadCredentialsException",
+                     "hawkbit.server.error.unauthorized",
+                     "Full authentication is required to access this resource");
+    return false;
+}
+
+static bool parse_int_param(struct request *req, const char *name, int64_t *out)
+{
+    const char *v = http_query(req, name);
+    if (!v)
+        return true;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end) {
+        api_fail(req, ERR_INVALID, "rest.param.invalidField",
+                 "Query parameter '%s' must be an integer", name);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+bool mgmt_list_query(struct request *req, struct list_query *q)
+{
+    q->offset = 0;
+    q->limit = 50;
+    if (!parse_int_param(req, "offset", &q->offset) || !parse_int_param(req, "limit", &q->limit))
+        return false;
+    if (q->offset < 0)
+        q->offset = 0;
+    if (q->limit < 1)
+        q->limit = 50;
+    if (q->limit > 500)
+        q->limit = 500;
+    q->sort = http_query(req, "sort");
+    q->q = http_query(req, "q");
+    return true;
+}
+
+bool mgmt_parse_body(struct request *req, struct json_value **doc)
+{
+    struct error e;
+    if (!req->body || req->body_len == 0) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Request body is missing");
+        return false;
+    }
+    *doc = json_parse(req->body, req->body_len, &e);
+    if (!*doc) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    return true;
+}
+
+bool mgmt_path_id(struct request *req, int idx, const char *entity, int64_t *out)
+{
+    const char *v = req->params[idx];
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end || n < 0) {
+        api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound",
+                 "%s with given identifier {%.64s} does not exist.", entity, v);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+void mgmt_write_audit(struct jw *w, const struct audit *a)
+{
+    jw_kv_str(w, "createdBy", a->created_by);
+    jw_kv_int(w, "createdAt", a->created_at);
+    jw_kv_str(w, "lastModifiedBy", a->last_modified_by);
+    jw_kv_int(w, "lastModifiedAt", a->last_modified_at);
+}
+
+void mgmt_write_link(struct jw *w, struct request *req, const char *rel, const char *fmt, ...)
+{
+    char path[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof(path), fmt, ap);
+    va_end(ap);
+    jw_key(w, rel);
+    jw_obj_begin(w);
+    jw_key(w, "href");
+    const char *base = http_base_url(req);
+    char *href = arena_sprintf(&req->arena, "%s%s", base, path);
+    jw_str(w, href);
+    jw_obj_end(w);
+}
+
+void mgmt_begin_page(struct jw *w)
+{
+    jw_obj_begin(w);
+    jw_key(w, "content");
+    jw_arr_begin(w);
+}
+
+void mgmt_end_page(struct jw *w, size_t size, int64_t total)
+{
+    jw_arr_end(w);
+    jw_kv_int(w, "total", total);
+    jw_kv_int(w, "size", (int64_t)size);
+    jw_obj_end(w);
+}
+
+void mgmt_reply(struct request *req, int status, struct jw *w)
+{
+    size_t len;
+    char *body = jw_finish(w, &len);
+    if (!body) {
+        api_fail(req, ERR_INTERNAL, NULL, "cannot build reply");
+        return;
+    }
+    http_reply_json(req, status, body, len);
+}
+
+void mgmt_fail(struct request *req, const struct error *e)
+{
+    api_reply_error(req, e);
+}

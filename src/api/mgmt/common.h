@@ -1,0 +1,50 @@
+/* Helpers shared by the Management API resources: authentication, paging, body
+ * parsing and the HAL/JSON shapes every entity has. */
+#ifndef FALCONET_API_MGMT_COMMON_H
+#define FALCONET_API_MGMT_COMMON_H
+
+#include "api/app.h"
+#include "api/errors.h"
+#include "store/model.h"
+#include "util/json_read.h"
+#include "util/json_writer.h"
+
+#define MGMT "/rest/v1"
+
+/** Query parameters of every paged collection. */
+extern const char *const mgmt_paging_params[];
+
+/** authorize hook: HTTP Basic against the user table; 401 with WWW-Authenticate. */
+bool mgmt_authorize(struct request *req);
+
+/** Reads offset/limit/sort/q with hawkBit's rules (negative offset -> 0, limit <1 ->
+ * 50, >500 -> 500). false after replying 400. */
+bool mgmt_list_query(struct request *req, struct list_query *q);
+
+/** Parses the JSON body; false after replying 400 (also for an empty body). */
+bool mgmt_parse_body(struct request *req, struct json_value **doc);
+
+/** Parses a decimal id path parameter; false after replying 404 (hawkBit answers an
+ * unparseable id like an unknown one). */
+bool mgmt_path_id(struct request *req, int idx, const char *entity, int64_t *out);
+
+/** createdBy/createdAt/lastModifiedBy/lastModifiedAt. */
+void mgmt_write_audit(struct jw *w, const struct audit *a);
+/** Writes "rel": {"href": "<base url><path>"} (path built printf-style). */
+void mgmt_write_link(struct jw *w, struct request *req, const char *rel, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/** Opens the paged envelope: {"content": [  — close with mgmt_end_page. */
+void mgmt_begin_page(struct jw *w);
+void mgmt_end_page(struct jw *w, size_t size, int64_t total);
+
+/** Finishes the writer and replies with it. */
+void mgmt_reply(struct request *req, int status, struct jw *w);
+/** Replies with the error in e (store/core failures). */
+void mgmt_fail(struct request *req, const struct error *e);
+
+/* The Management API's route table fragments, one per resource file, each ended
+ * by a zeroed entry; api/routes.c stitches them together. */
+extern const struct route mgmt_system_routes[]; /* userinfo */
+extern const struct route mgmt_target_routes[];
+
+#endif

@@ -1,0 +1,15 @@
+/* JSON views of entities that more than one resource file writes. */
+#ifndef FALCONET_API_MGMT_VIEWS_H
+#define FALCONET_API_MGMT_VIEWS_H
+
+#include "api/mgmt/common.h"
+
+/** MgmtTarget; `full` adds the links of GET /targets/{id} and the DS summaries. */
+void mgmt_write_target(struct jw *w, struct request *req, const struct target *t, bool full);
+/** installedDistributionSet / assignedDistributionSet {id, name, version} (the seed-000
+ * guide shows these on GET /targets/{id}). */
+void mgmt_write_target_ds_summary(struct jw *w, struct request *req, const struct target *t);
+/** Loads a target by controllerId; false after replying 404. */
+bool mgmt_load_target(struct request *req, const char *controller_id, struct target *t);
+
+#endif

@@ -1,0 +1,224 @@
+/* Local-directory blob backend: <dir>/tmp holds uploads in progress, <dir>/xx/<key>
+ * the published blobs, where xx is the first two characters of the random key. */
+#include "blob/blob.h"
+
+#include "auth/auth.h"
+#include "util/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct blob_store {
+    char dir[PATH_MAX - 128];
+};
+
+struct blob_writer {
+    struct blob_store *bs;
+    int fd;
+    char tmp_path[PATH_MAX];
+    struct multihash *hash;
+    uint64_t size;
+    bool finished;
+};
+
+static int mkdir_p(const char *path)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0750) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int fsync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static void sweep_tmp(const char *tmp_dir)
+{
+    DIR *d = opendir(tmp_dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    int removed = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+            removed++;
+    }
+    closedir(d);
+    if (removed)
+        log_info("removed unfinished uploads count=%d", removed);
+}
+
+struct blob_store *blob_open_fs(const char *dir, struct error *err)
+{
+    struct blob_store *bs = calloc(1, sizeof(*bs));
+    if (!bs || strlen(dir) >= sizeof(bs->dir)) {
+        free(bs);
+        err_set(err, ERR_INVALID, NULL, "artifact directory path too long");
+        return NULL;
+    }
+    snprintf(bs->dir, sizeof(bs->dir), "%s", dir);
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%s/tmp", bs->dir);
+    if (mkdir_p(tmp) < 0) {
+        err_set(err, ERR_INTERNAL, NULL, "cannot create %s: %s", tmp, strerror(errno));
+        free(bs);
+        return NULL;
+    }
+    sweep_tmp(tmp);
+    return bs;
+}
+
+void blob_close(struct blob_store *bs)
+{
+    free(bs);
+}
+
+struct blob_writer *blob_put_begin(struct blob_store *bs, struct error *err)
+{
+    struct blob_writer *w = calloc(1, sizeof(*w));
+    if (!w) {
+        err_set(err, ERR_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
+    w->bs = bs;
+    w->hash = multihash_new();
+    char name[33];
+    auth_random_hex(name, 16);
+    snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/tmp/%s", bs->dir, name);
+    w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (w->fd < 0 || !w->hash) {
+        err_set(err, ERR_INTERNAL, "artifact.uploadFailed", "cannot create upload file: %s",
+                strerror(errno));
+        if (w->fd >= 0)
+            close(w->fd);
+        multihash_free(w->hash);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int blob_put_write(struct blob_writer *w, const void *data, size_t len, struct error *err)
+{
+    multihash_update(w->hash, data, len);
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(w->fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return err_set(err, ERR_INTERNAL, "artifact.uploadFailed", "cannot write upload: %s",
+                           strerror(errno));
+        p += n;
+        len -= (size_t)n;
+        w->size += (uint64_t)n;
+    }
+    return 0;
+}
+
+int blob_put_finish(struct blob_writer *w, uint64_t *size, struct multihash_hex *hashes,
+                    struct error *err)
+{
+    if (fsync(w->fd) < 0)
+        return err_set(err, ERR_INTERNAL, "artifact.uploadFailed", "cannot flush upload: %s",
+                       strerror(errno));
+    multihash_final(w->hash, hashes);
+    w->finished = true;
+    *size = w->size;
+    return 0;
+}
+
+static void free_writer(struct blob_writer *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    multihash_free(w->hash);
+    free(w);
+}
+
+int blob_put_commit(struct blob_writer *w, char key[BLOB_KEY_MAX], struct error *err)
+{
+    char name[33], shard[PATH_MAX - 64], final_path[PATH_MAX];
+    auth_random_hex(name, 16);
+    snprintf(shard, sizeof(shard), "%.3900s/%.2s", w->bs->dir, name);
+    snprintf(final_path, sizeof(final_path), "%s/%s", shard, name);
+    if (mkdir_p(shard) < 0 || rename(w->tmp_path, final_path) < 0 || fsync_dir(shard) < 0) {
+        int rc = err_set(err, ERR_INTERNAL, "artifact.uploadFailed",
+                         "cannot store artifact: %s", strerror(errno));
+        blob_put_abort(w);
+        return rc;
+    }
+    snprintf(key, BLOB_KEY_MAX, "%s", name);
+    free_writer(w);
+    return 0;
+}
+
+void blob_put_abort(struct blob_writer *w)
+{
+    if (!w)
+        return;
+    unlink(w->tmp_path);
+    free_writer(w);
+}
+
+/* Keys are our own random hex names; anything else is refused before touching paths. */
+static bool valid_key(const char *key)
+{
+    size_t n = strlen(key);
+    return n >= 2 && n < BLOB_KEY_MAX && strspn(key, "0123456789abcdef") == n;
+}
+
+int blob_open_read(struct blob_store *bs, const char *key, int *fd, uint64_t *size,
+                   struct error *err)
+{
+    if (!valid_key(key))
+        return err_set(err, ERR_NOT_FOUND, "artifact.loadFailed", "invalid artifact key");
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%.2s/%s", bs->dir, key, key);
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return err_set(err, errno == ENOENT ? ERR_GONE : ERR_INTERNAL, "artifact.binaryDeleted",
+                       "artifact binary is not available");
+    struct stat stt;
+    if (fstat(*fd, &stt) < 0) {
+        close(*fd);
+        return err_set(err, ERR_INTERNAL, "artifact.loadFailed", "cannot stat artifact");
+    }
+    *size = (uint64_t)stt.st_size;
+    return 0;
+}
+
+int blob_delete(struct blob_store *bs, const char *key, struct error *err)
+{
+    if (!valid_key(key))
+        return 0;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%.2s/%s", bs->dir, key, key);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return err_set(err, ERR_INTERNAL, "artifact.deleteFailed", "cannot delete artifact: %s",
+                       strerror(errno));
+    return 0;
+}

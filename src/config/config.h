@@ -1,0 +1,37 @@
+/* Server configuration: built-in defaults, then the config file, then environment
+ * variables FALCONET_<SECTION>_<KEY>, then command-line flags. */
+#ifndef FALCONET_CONFIG_CONFIG_H
+#define FALCONET_CONFIG_CONFIG_H
+
+#include "util/error.h"
+
+#include <stddef.h>
+
+struct config {
+    char listen[128];         /* server.listen */
+    char data_dir[512];       /* server.data_dir */
+    int workers;              /* server.workers, 0 = one per core */
+    size_t max_body;          /* server.max_body_bytes: JSON request bodies */
+    int timeout_seconds;      /* server.timeout_seconds: idle connections */
+    int max_connections;      /* server.max_connections, per worker */
+    char tenant[64];          /* server.tenant: the DDI tenant name */
+    char database_path[512];  /* database.path, "" = <data_dir>/falconet.db */
+    char artifact_dir[512];   /* storage.path, "" = <data_dir>/artifacts */
+    long long max_artifact_size; /* storage.max_artifact_bytes */
+    char admin_password[256]; /* admin.password: used once, when no user exists */
+    char log_level[16];       /* log.level */
+};
+
+void config_defaults(struct config *c);
+/** Loads an INI file. Missing file: returns 1 if optional, error otherwise. Unknown
+ * keys and bad values are errors naming the key. */
+int config_load_file(struct config *c, const char *path, int optional, struct error *err);
+/** Applies FALCONET_<SECTION>_<KEY> variables. */
+int config_load_env(struct config *c, struct error *err);
+/** Sets one key ("section.key") from text, validating it. */
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+               struct error *err);
+/** Fills derived paths (database, artifacts) from data_dir. */
+void config_finish(struct config *c);
+
+#endif

@@ -1,0 +1,466 @@
+/* The libmicrohttpd access handler: per-request state, body intake (buffered JSON
+ * or streamed multipart) and replies. Handlers see only http.h.
+ *
+ * MHD calls the handler once with headers only, then once per body chunk, then a
+ * last time with no data. Replies are queued on that last call, never on the first
+ * (queuing on the first makes MHD close the keep-alive connection). An error found
+ * while a body is still arriving (401, 413, a failed upload) is queued at once,
+ * which makes MHD drop the rest of the body and close the connection. */
+#include "http/internal.h"
+#include "http/router.h"
+
+#include "util/json_writer.h"
+#include "util/log.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define FORM_VALUE_MAX 1024
+#define POST_BUFFER_SIZE (64 * 1024)
+
+struct header_line {
+    const char *name, *value;
+    struct header_line *next;
+};
+
+struct http_conn_state {
+    struct request req;
+    struct http_worker *worker;
+    struct MHD_Connection *conn;
+    bool started;  /* the checks before the body have run */
+    bool replied;  /* a response exists */
+    bool queued;   /* ... and was handed to MHD */
+    struct MHD_Response *response;
+    int status;
+    struct header_line *headers;
+    size_t body_cap;
+    struct MHD_PostProcessor *pp;
+    bool file_open;
+    uint64_t file_next_off;
+    const char *base_url;
+    void (*finish)(struct request *req, bool completed);
+};
+
+/* ---- accessors ---- */
+
+const char *http_query(struct request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->state->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(struct request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->state->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_form(struct request *req, const char *name)
+{
+    for (int i = 0; i < req->form_count; i++)
+        if (strcmp(req->form[i].name, name) == 0)
+            return req->form[i].value;
+    return NULL;
+}
+
+const char *http_peer_address(struct request *req)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(req->state->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr)
+        return NULL;
+    char buf[INET6_ADDRSTRLEN];
+    const struct sockaddr *sa = info->client_addr;
+    const void *addr = sa->sa_family == AF_INET6
+                           ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                           : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+    if (!inet_ntop(sa->sa_family, addr, buf, sizeof(buf)))
+        return NULL;
+    return arena_strdup(&req->arena, buf);
+}
+
+/* Takes the first comma-separated element of a forwarded header, trimmed, or NULL
+ * when it holds characters that do not belong in a URL authority. */
+static const char *first_token(struct arena *a, const char *v)
+{
+    if (!v)
+        return NULL;
+    while (*v == ' ')
+        v++;
+    size_t n = strcspn(v, ", ");
+    if (n == 0 || n > 255)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_'))
+            return NULL;
+    }
+    return arena_strndup(a, v, n);
+}
+
+static bool has_port(const char *host)
+{
+    const char *bracket = strrchr(host, ']');
+    const char *colon = strrchr(host, ':');
+    return colon && (!bracket || colon > bracket);
+}
+
+const char *http_base_url(struct request *req)
+{
+    struct http_conn_state *st = req->state;
+    if (st->base_url)
+        return st->base_url;
+    struct arena *a = &req->arena;
+    const char *proto = first_token(a, http_header(req, "X-Forwarded-Proto"));
+    if (!proto || (strcasecmp(proto, "http") != 0 && strcasecmp(proto, "https") != 0))
+        proto = "http";
+    const char *host = first_token(a, http_header(req, "X-Forwarded-Host"));
+    if (!host)
+        host = first_token(a, http_header(req, "Host"));
+    if (!host)
+        host = "localhost";
+    const char *port = first_token(a, http_header(req, "X-Forwarded-Port"));
+    if (port && strspn(port, "0123456789") == strlen(port) && !has_port(host)) {
+        bool default_port = (strcasecmp(proto, "http") == 0 && strcmp(port, "80") == 0) ||
+                            (strcasecmp(proto, "https") == 0 && strcmp(port, "443") == 0);
+        if (!default_port)
+            host = arena_sprintf(a, "%s:%s", host, port);
+    }
+    st->base_url = arena_sprintf(a, "%s://%s", proto, host);
+    return st->base_url;
+}
+
+void http_on_finish(struct request *req, void (*fn)(struct request *req, bool completed))
+{
+    req->state->finish = fn;
+}
+
+/* ---- replies ---- */
+
+void http_add_header(struct request *req, const char *name, const char *value)
+{
+    struct header_line *h = arena_alloc(&req->arena, sizeof(*h));
+    h->name = arena_strdup(&req->arena, name);
+    h->value = arena_strdup(&req->arena, value);
+    h->next = req->state->headers;
+    req->state->headers = h;
+}
+
+bool http_replied(struct request *req)
+{
+    return req->state->replied;
+}
+
+static void set_response(struct request *req, int status, struct MHD_Response *resp)
+{
+    struct http_conn_state *st = req->state;
+    if (st->replied) {
+        log_error("second reply for %s %s ignored", req->method, req->path);
+        if (resp)
+            MHD_destroy_response(resp);
+        return;
+    }
+    if (!resp) {
+        log_error("cannot create response");
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        status = 500;
+    }
+    st->replied = true;
+    st->status = status;
+    st->response = resp;
+}
+
+static const char *json_content_type(struct request *req)
+{
+    const char *accept = http_header(req, "Accept");
+    if (accept && strstr(accept, "application/json") && !strstr(accept, "hal+json"))
+        return "application/json";
+    return "application/hal+json";
+}
+
+void http_reply_json(struct request *req, int status, char *body, size_t len)
+{
+    struct MHD_Response *r =
+        body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (r)
+        MHD_add_response_header(r, "Content-Type", json_content_type(req));
+    set_response(req, status, r);
+}
+
+void http_reply_empty(struct request *req, int status)
+{
+    set_response(req, status,
+                 MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT));
+}
+
+void http_reply_bytes(struct request *req, int status, char *body, size_t len,
+                      const char *content_type)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (r && content_type)
+        MHD_add_response_header(r, "Content-Type", content_type);
+    set_response(req, status, r);
+}
+
+void http_reply_error(struct request *req, int status, const char *exception_class,
+                      const char *error_code, const char *message)
+{
+    struct jw w;
+    jw_init(&w);
+    jw_obj_begin(&w);
+    jw_kv_str(&w, "exceptionClass", exception_class);
+    jw_kv_str(&w, "errorCode", error_code);
+    jw_kv_str(&w, "message", message);
+    jw_obj_end(&w);
+    size_t len;
+    char *body = jw_finish(&w, &len);
+    struct MHD_Response *r =
+        body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (r)
+        MHD_add_response_header(r, "Content-Type", "application/json");
+    set_response(req, status, r);
+}
+
+void http_reply_file(struct request *req, int status, int fd, uint64_t offset, uint64_t len,
+                     const char *content_type)
+{
+    struct MHD_Response *r = MHD_create_response_from_fd_at_offset64(len, fd, offset);
+    if (!r)
+        close(fd);
+    else if (content_type)
+        MHD_add_response_header(r, "Content-Type", content_type);
+    set_response(req, status, r);
+}
+
+static void reply_plain_error(struct request *req, int status, const char *code, const char *msg)
+{
+    http_reply_error(req, status, "org.eclipse.hawkbit.rest.exception.RestException",
+                     code ? code : "hawkbit.server.error.rest.body.notReadable", msg);
+}
+
+static enum MHD_Result queue(struct http_conn_state *st)
+{
+    if (st->queued)
+        return MHD_YES;
+    if (!st->replied)
+        reply_plain_error(&st->req, 500, "hawkbit.server.error.repo.genericError",
+                          "The handler produced no reply");
+    for (struct header_line *h = st->headers; h; h = h->next)
+        MHD_add_response_header(st->response, h->name, h->value);
+    st->queued = true;
+    enum MHD_Result rc = MHD_queue_response(st->conn, (unsigned)st->status, st->response);
+    MHD_destroy_response(st->response);
+    st->response = NULL;
+    return rc;
+}
+
+/* ---- body intake ---- */
+
+static enum MHD_Result collect_form_field(struct http_conn_state *st, const char *key,
+                                          const char *data, uint64_t off, size_t size)
+{
+    struct request *req = &st->req;
+    int i;
+    for (i = 0; i < req->form_count; i++)
+        if (strcmp(req->form[i].name, key) == 0)
+            break;
+    if (i == req->form_count) {
+        if (req->form_count == HTTP_MAX_FORM_FIELDS) {
+            reply_plain_error(req, 400, NULL, "Too many form fields");
+            return MHD_NO;
+        }
+        req->form[i].name = arena_strdup(&req->arena, key);
+        req->form[i].value = arena_strdup(&req->arena, "");
+        req->form_count++;
+    }
+    size_t have = strlen(req->form[i].value);
+    if (off != have || have + size > FORM_VALUE_MAX) {
+        reply_plain_error(req, 400, NULL, "Form field too large");
+        return MHD_NO;
+    }
+    char *v = arena_alloc(&req->arena, have + size + 1);
+    memcpy(v, req->form[i].value, have);
+    memcpy(v + have, data, size);
+    req->form[i].value = v;
+    return MHD_YES;
+}
+
+static enum MHD_Result post_iterator(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *content_type,
+                                     const char *transfer_encoding, const char *data,
+                                     uint64_t off, size_t size)
+{
+    struct http_conn_state *st = cls;
+    struct request *req = &st->req;
+    const struct upload_ops *up = req->route->upload;
+    if (!filename)
+        return collect_form_field(st, key ? key : "", data, off, size);
+    if (off == 0 && !(st->file_open && st->file_next_off == 0)) {
+        st->file_open = true;
+        if (up->file_begin(req, key ? key : "", filename) < 0)
+            return MHD_NO;
+    }
+    st->file_next_off = off + size;
+    if (size > 0 && up->file_data(req, data, size) < 0)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+static bool query_allowed(const struct route *r, const char *key)
+{
+    for (const char *const *q = r->query; q && *q; q++)
+        if (strcmp(*q, key) == 0)
+            return true;
+    return false;
+}
+
+static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    struct http_conn_state *st = cls;
+    if (query_allowed(st->req.route, key))
+        return MHD_YES;
+    char msg[160];
+    snprintf(msg, sizeof(msg), "Unknown query parameter '%.64s'", key);
+    reply_plain_error(&st->req, 400, "hawkbit.server.error.rest.param.unknown", msg);
+    return MHD_NO;
+}
+
+/* Runs once, when the headers are in: query check, authorization, body limits. */
+static void start_request(struct http_conn_state *st)
+{
+    struct request *req = &st->req;
+    const struct route *r = req->route;
+    MHD_get_connection_values(st->conn, MHD_GET_ARGUMENT_KIND, check_query_arg, st);
+    if (st->replied)
+        return;
+    if (r->authorize && !r->authorize(req))
+        return;
+    size_t max_body = st->worker->srv->cfg.max_body;
+    if (r->body == ROUTE_BODY_JSON) {
+        const char *cl = http_header(req, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > max_body) {
+            reply_plain_error(req, 413, "hawkbit.server.error.rest.body.tooLarge",
+                              "Request body exceeds the configured limit");
+        }
+    } else if (r->body == ROUTE_BODY_MULTIPART) {
+        st->pp = MHD_create_post_processor(st->conn, POST_BUFFER_SIZE, post_iterator, st);
+        if (!st->pp)
+            reply_plain_error(req, 400, NULL, "Expected a multipart/form-data body");
+    }
+}
+
+static void take_body(struct http_conn_state *st, const char *data, size_t size)
+{
+    struct request *req = &st->req;
+    if (req->route->body == ROUTE_BODY_JSON) {
+        size_t max_body = st->worker->srv->cfg.max_body;
+        if (req->body_len + size > max_body) {
+            reply_plain_error(req, 413, "hawkbit.server.error.rest.body.tooLarge",
+                              "Request body exceeds the configured limit");
+            return;
+        }
+        if (req->body_len + size + 1 > st->body_cap) {
+            size_t cap = st->body_cap ? st->body_cap : 4096;
+            while (cap < req->body_len + size + 1)
+                cap *= 2;
+            char *nb = realloc(req->body, cap);
+            if (!nb) {
+                reply_plain_error(req, 500, "hawkbit.server.error.repo.genericError",
+                                  "Out of memory");
+                return;
+            }
+            req->body = nb;
+            st->body_cap = cap;
+        }
+        memcpy(req->body + req->body_len, data, size);
+        req->body_len += size;
+        req->body[req->body_len] = '\0';
+    } else if (req->route->body == ROUTE_BODY_MULTIPART) {
+        if (MHD_post_process(st->pp, data, size) != MHD_YES && !st->replied)
+            reply_plain_error(req, 400, NULL, "Malformed multipart body");
+    }
+}
+
+static void route_request(struct http_conn_state *st)
+{
+    struct request *req = &st->req;
+    const struct route *const *routes = st->worker->srv->cfg.routes;
+    enum route_match m =
+        router_match(routes, req->method, req->path, &req->arena, &req->route, req->params);
+    if (m == ROUTE_NO_PATH)
+        reply_plain_error(req, 404, "hawkbit.server.error.rest.notFound", "No such resource");
+    else if (m == ROUTE_WRONG_METHOD)
+        reply_plain_error(req, 405, "hawkbit.server.error.rest.methodNotAllowed",
+                          "Method not allowed for this resource");
+}
+
+enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                    const char *method, const char *version,
+                                    const char *upload_data, size_t *upload_data_size,
+                                    void **con_cls)
+{
+    struct http_worker *w = cls;
+    struct http_conn_state *st = *con_cls;
+    if (!st) {
+        st = calloc(1, sizeof(*st));
+        if (!st)
+            return MHD_NO;
+        arena_init(&st->req.arena);
+        st->worker = w;
+        st->conn = conn;
+        st->req.state = st;
+        st->req.worker = w->app_state;
+        st->req.method = arena_strdup(&st->req.arena, method);
+        st->req.path = arena_strdup(&st->req.arena, url);
+        atomic_fetch_add(&w->in_flight, 1);
+        *con_cls = st;
+        route_request(st);
+        return MHD_YES;
+    }
+    if (!st->started) {
+        st->started = true;
+        if (!st->replied)
+            start_request(st);
+    }
+    if (*upload_data_size > 0) {
+        if (!st->replied)
+            take_body(st, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return st->replied ? queue(st) : MHD_YES;
+    }
+    if (!st->replied) {
+        if (st->pp) {
+            enum MHD_Result complete = MHD_destroy_post_processor(st->pp);
+            st->pp = NULL;
+            if (complete != MHD_YES && !st->replied)
+                reply_plain_error(&st->req, 400, NULL, "Incomplete multipart body");
+        }
+        if (!st->replied)
+            st->req.route->handler(&st->req);
+    }
+    return queue(st);
+}
+
+void http_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                            enum MHD_RequestTerminationCode toe)
+{
+    struct http_worker *w = cls;
+    struct http_conn_state *st = *con_cls;
+    if (!st)
+        return;
+    if (st->finish)
+        st->finish(&st->req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    if (st->pp)
+        MHD_destroy_post_processor(st->pp);
+    if (st->response)
+        MHD_destroy_response(st->response);
+    free(st->req.body);
+    arena_free(&st->req.arena);
+    free(st);
+    *con_cls = NULL;
+    atomic_fetch_sub(&w->in_flight, 1);
+}

@@ -1,0 +1,246 @@
+/* falconet: command line, configuration, wiring, and the serve loop. */
+#include "api/app.h"
+#include "auth/auth.h"
+#include "blob/blob.h"
+#include "config/config.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "Usage: falconet <command> [options]\n"
+    "\n"
+    "A hawkBit-compatible over-the-air update server.\n"
+    "\n"
+    "Commands:\n"
+    "  serve      run the server\n"
+    "  version    print the version\n"
+    "\n"
+    "Options of serve:\n"
+    "  --config FILE      configuration file (default ./falconet.conf, then\n"
+    "                     /etc/falconet/falconet.conf; none is needed)\n"
+    "  --listen ADDR:PORT address to listen on (default 0.0.0.0:8080)\n"
+    "  --data-dir DIR     directory for the database and artifacts (default ./var)\n"
+    "\n"
+    "Every configuration key can also be set as FALCONET_<SECTION>_<KEY>,\n"
+    "e.g. FALCONET_SERVER_LISTEN=127.0.0.1:8080. See docs/configuration.md.\n";
+
+struct serve_args {
+    const char *config_path, *listen, *data_dir;
+};
+
+static int parse_serve_args(int argc, char **argv, struct serve_args *a)
+{
+    memset(a, 0, sizeof(*a));
+    for (int i = 2; i < argc; i++) {
+        const char **slot = NULL;
+        if (strcmp(argv[i], "--config") == 0)
+            slot = &a->config_path;
+        else if (strcmp(argv[i], "--listen") == 0)
+            slot = &a->listen;
+        else if (strcmp(argv[i], "--data-dir") == 0)
+            slot = &a->data_dir;
+        if (!slot || i + 1 >= argc) {
+            fprintf(stderr, "falconet: unknown or incomplete option '%s'\n\n%s", argv[i], usage);
+            return -1;
+        }
+        *slot = argv[++i];
+    }
+    return 0;
+}
+
+static int load_config(const struct serve_args *a, struct config *c)
+{
+    struct error err;
+    config_defaults(c);
+    int rc;
+    if (a->config_path) {
+        rc = config_load_file(c, a->config_path, 0, &err);
+    } else {
+        rc = config_load_file(c, "./falconet.conf", 1, &err);
+        if (rc == 1)
+            rc = config_load_file(c, "/etc/falconet/falconet.conf", 1, &err);
+        if (rc == 1)
+            rc = 0;
+    }
+    if (rc == 0)
+        rc = config_load_env(c, &err);
+    if (rc == 0 && a->listen)
+        rc = config_set(c, "server", "listen", a->listen, &err);
+    if (rc == 0 && a->data_dir)
+        rc = config_set(c, "server", "data_dir", a->data_dir, &err);
+    if (rc < 0) {
+        fprintf(stderr, "falconet: configuration error: %s\n", err.message);
+        return -1;
+    }
+    config_finish(c);
+    if (c->workers == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        c->workers = n > 0 ? (int)(n > 64 ? 64 : n) : 1;
+    }
+    return 0;
+}
+
+/* Creates the first user on an empty database, announcing a generated password once. */
+static int ensure_admin(struct store *s, const struct config *c)
+{
+    if (store_user_count(s) != 0)
+        return 0;
+    char generated[33];
+    const char *password = c->admin_password;
+    if (!password[0]) {
+        auth_random_hex(generated, 16);
+        password = generated;
+    }
+    char hash[AUTH_HASH_MAX];
+    struct error err;
+    if (auth_password_hash(password, hash) < 0 ||
+        store_user_create(s, "admin", hash, &err) < 0) {
+        fprintf(stderr, "falconet: cannot create the admin user\n");
+        return -1;
+    }
+    if (password == generated)
+        printf("Created user 'admin' with password: %s\n"
+               "(shown once; set FALCONET_ADMIN_PASSWORD before the first start to choose it)\n",
+               generated);
+    else
+        printf("Created user 'admin' with the configured password\n");
+    fflush(stdout);
+    return 0;
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0750) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void *worker_init(int index, void *app_ptr)
+{
+    struct app *app = app_ptr;
+    struct error err;
+    struct app_worker *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->app = app;
+    w->store = store_open(app->config->database_path, false, &err);
+    if (!w->store) {
+        log_error("worker %d cannot open the database: %s", index, err.message);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void worker_fini(void *ptr)
+{
+    struct app_worker *w = ptr;
+    if (!w)
+        return;
+    store_close(w->store);
+    free(w);
+}
+
+static int serve(int argc, char **argv)
+{
+    int64_t started_ms = time_mono_ms();
+    struct serve_args args;
+    struct config cfg;
+    if (parse_serve_args(argc, argv, &args) < 0 || load_config(&args, &cfg) < 0)
+        return 2;
+    log_set_level((enum log_level)log_level_parse(cfg.log_level));
+    if (auth_init() < 0 || mkdirs(cfg.data_dir) < 0) {
+        fprintf(stderr, "falconet: cannot initialise (data dir %s): %s\n", cfg.data_dir,
+                strerror(errno));
+        return 1;
+    }
+    struct error err;
+    struct store *main_store = store_open(cfg.database_path, true, &err);
+    if (!main_store) {
+        fprintf(stderr, "falconet: %s\n", err.message);
+        return 1;
+    }
+    struct app app = {.config = &cfg};
+    if (ensure_admin(main_store, &cfg) < 0 ||
+        !(app.blobs = blob_open_fs(cfg.artifact_dir, &err))) {
+        if (!app.blobs)
+            fprintf(stderr, "falconet: %s\n", err.message);
+        store_close(main_store);
+        return 1;
+    }
+
+    /* Signals are taken synchronously by this thread only; workers inherit the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct http_server_config hc = {
+        .listen = cfg.listen,
+        .workers = cfg.workers,
+        .max_body = cfg.max_body,
+        .timeout_seconds = (unsigned)cfg.timeout_seconds,
+        .max_connections = (unsigned)cfg.max_connections,
+        .routes = app_routes,
+        .worker_init = worker_init,
+        .worker_fini = worker_fini,
+        .app = &app,
+    };
+    struct http_server *srv = http_server_start(&hc, &err);
+    if (!srv) {
+        fprintf(stderr, "falconet: %s\n", err.message);
+        blob_close(app.blobs);
+        store_close(main_store);
+        return 1;
+    }
+    log_info("falconet %s listening on %s port=%d workers=%d data_dir=%s started_in_ms=%lld",
+             FALCONET_VERSION, cfg.listen, http_server_port(srv), cfg.workers, cfg.data_dir,
+             (long long)(time_mono_ms() - started_ms));
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("shutting down signal=%d", sig);
+    http_server_stop(srv, 30000);
+    blob_close(app.blobs);
+    store_close(main_store);
+    log_info("stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("falconet %s\n", FALCONET_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "serve") == 0)
+        return serve(argc, argv);
+    fprintf(stderr, "falconet: unknown command '%s'\n\n%s", argv[1], usage);
+    return 2;
+}

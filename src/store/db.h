@@ -1,0 +1,67 @@
+/* The SQL driver seam below the store.
+ *
+ * Store code (the store/ files) is written once against this small interface in portable
+ * SQL with `?` placeholders; the driver owns the connection, a per-connection cache
+ * of prepared statements and the mapping of engine errors to err_kind. Today's
+ * driver is SQLite (db_sqlite.c). A PostgreSQL driver implements the same functions
+ * (rewriting `?` to `$n` at prepare time) and brings its own migrations.
+ *
+ * A connection is used by one thread at a time: every HTTP worker and the
+ * scheduler own one each. */
+#ifndef FALCONET_STORE_DB_H
+#define FALCONET_STORE_DB_H
+
+#include "util/error.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db;
+struct db_stmt;
+
+enum db_step_result { DB_ROW = 1, DB_DONE = 0 };
+
+/** Opens (creating if needed) the database at path. NULL on failure, with *err set. */
+struct db *db_open_sqlite(const char *path, struct error *err);
+void db_close(struct db *db);
+
+/** Prepares sql, cached by the address of the string: pass string literals only. */
+struct db_stmt *db_prepare(struct db *db, const char *sql, struct error *err);
+/** Prepares sql built at run time (not cached); db_done() frees it. */
+struct db_stmt *db_prepare_temp(struct db *db, const char *sql, struct error *err);
+/** Ends use of a statement: resets a cached one, frees a temporary one. NULL is ignored. */
+void db_done(struct db_stmt *st);
+
+/* Parameter indexes start at 1, as in SQL. */
+void db_bind_int(struct db_stmt *st, int idx, int64_t v);
+/** NULL binds SQL NULL. The text is copied. */
+void db_bind_text(struct db_stmt *st, int idx, const char *v);
+void db_bind_null(struct db_stmt *st, int idx);
+/** Binds v, or NULL when v < 0 (the store's convention for "no id / no time"). */
+void db_bind_opt_int(struct db_stmt *st, int idx, int64_t v);
+
+/** DB_ROW, DB_DONE or a negative err_kind (ERR_EXISTS for unique violations). */
+int db_step(struct db_stmt *st, struct error *err);
+/** Steps a statement that returns no rows, then db_done()s it. 0 or negative err_kind. */
+int db_run(struct db_stmt *st, struct error *err);
+
+int64_t db_col_int(struct db_stmt *st, int col);
+/** -1 when the column is NULL. */
+int64_t db_col_opt_int(struct db_stmt *st, int col);
+/** Borrowed until the next step; NULL when the column is NULL. */
+const char *db_col_text(struct db_stmt *st, int col);
+bool db_col_is_null(struct db_stmt *st, int col);
+
+/** Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
+int64_t db_changes(struct db *db);
+
+/** Executes one or more statements without results (migrations, pragmas). */
+int db_exec(struct db *db, const char *sql, struct error *err);
+
+/* Transactions. begin takes the write lock at once, so a transaction never fails
+ * half-way for lock upgrade reasons. Nesting is not supported. */
+int db_begin(struct db *db, struct error *err);
+int db_commit(struct db *db, struct error *err);
+void db_rollback(struct db *db);
+
+#endif

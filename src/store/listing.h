@@ -1,0 +1,26 @@
+/* Paged, sorted listings shared by every entity store.
+ *
+ * A sort expression from the API ("name:ASC,id:desc") is checked against the
+ * entity's whitelist of hawkBit field names and turned into an ORDER BY clause made
+ * only of whitelisted column names: user text never reaches SQL. */
+#ifndef FALCONET_STORE_LISTING_H
+#define FALCONET_STORE_LISTING_H
+
+#include "store/model.h"
+#include "util/arena.h"
+#include "util/error.h"
+
+struct sort_field {
+    const char *name;   /* hawkBit field name, matched case-insensitively */
+    const char *column; /* SQL expression */
+};
+
+/** Builds " ORDER BY ..." for q->sort (or default_order when none) into *out.
+ * ERR_INVALID with hawkBit's sortParamSyntax / invalidField / invalidDirection codes. */
+int listing_order_by(const struct sort_field *fields, const char *sort, const char *default_order,
+                     struct arena *a, const char **out, struct error *err);
+
+/** Rejects a FIQL filter until the query language is available. */
+int listing_check_filter(const struct list_query *q, struct error *err);
+
+#endif

@@ -1,0 +1,7 @@
+#ifndef FALCONET_STORE_MIGRATIONS_H
+#define FALCONET_STORE_MIGRATIONS_H
+
+/** The SQLite schema migrations in order; migration i brings the schema to version i+1. */
+const char *const *migrations_sqlite(int *count);
+
+#endif

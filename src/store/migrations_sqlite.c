@@ -1,0 +1,145 @@
+/* Versioned schema of the SQLite backend, embedded in the binary.
+ *
+ * Append new migrations at the end; never edit one that has shipped. Each runs in
+ * its own transaction together with the update of schema_version. */
+#include "store/migrations.h"
+
+static const char *const migrations[] = {
+    /* 1: the hawkBit data model for the Management API and DDI. */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  username TEXT NOT NULL UNIQUE,"
+    "  password_hash TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+
+    "CREATE TABLE tenant_configs ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+
+    "CREATE TABLE sm_types ("
+    "  id INTEGER PRIMARY KEY,"
+    "  type_key TEXT NOT NULL, name TEXT NOT NULL, description TEXT, colour TEXT,"
+    "  max_assignments INTEGER NOT NULL DEFAULT 1,"
+    "  min_artifacts INTEGER NOT NULL DEFAULT 0,"
+    "  deleted INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX sm_types_key ON sm_types(type_key) WHERE deleted = 0;"
+    "CREATE UNIQUE INDEX sm_types_name ON sm_types(name) WHERE deleted = 0;"
+
+    "CREATE TABLE ds_types ("
+    "  id INTEGER PRIMARY KEY,"
+    "  type_key TEXT NOT NULL, name TEXT NOT NULL, description TEXT, colour TEXT,"
+    "  deleted INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX ds_types_key ON ds_types(type_key) WHERE deleted = 0;"
+    "CREATE UNIQUE INDEX ds_types_name ON ds_types(name) WHERE deleted = 0;"
+
+    "CREATE TABLE ds_type_elements ("
+    "  ds_type_id INTEGER NOT NULL REFERENCES ds_types(id) ON DELETE CASCADE,"
+    "  sm_type_id INTEGER NOT NULL REFERENCES sm_types(id),"
+    "  mandatory INTEGER NOT NULL,"
+    "  PRIMARY KEY (ds_type_id, sm_type_id));"
+
+    "CREATE TABLE software_modules ("
+    "  id INTEGER PRIMARY KEY,"
+    "  type_id INTEGER NOT NULL REFERENCES sm_types(id),"
+    "  name TEXT NOT NULL, version TEXT NOT NULL, description TEXT, vendor TEXT,"
+    "  encrypted INTEGER NOT NULL DEFAULT 0,"
+    "  locked INTEGER NOT NULL DEFAULT 0,"
+    "  deleted INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX software_modules_identity"
+    "  ON software_modules(type_id, name, version) WHERE deleted = 0;"
+
+    "CREATE TABLE artifacts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sm_id INTEGER NOT NULL REFERENCES software_modules(id),"
+    "  filename TEXT NOT NULL, size INTEGER NOT NULL,"
+    "  md5 TEXT NOT NULL, sha1 TEXT NOT NULL, sha256 TEXT NOT NULL,"
+    "  blob_key TEXT NOT NULL,"
+    "  deleted INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX artifacts_filename ON artifacts(sm_id, filename) WHERE deleted = 0;"
+
+    "CREATE TABLE distribution_sets ("
+    "  id INTEGER PRIMARY KEY,"
+    "  type_id INTEGER NOT NULL REFERENCES ds_types(id),"
+    "  name TEXT NOT NULL, version TEXT NOT NULL, description TEXT,"
+    "  required_migration_step INTEGER NOT NULL DEFAULT 0,"
+    "  locked INTEGER NOT NULL DEFAULT 0,"
+    "  valid INTEGER NOT NULL DEFAULT 1,"
+    "  deleted INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX distribution_sets_identity"
+    "  ON distribution_sets(name, version) WHERE deleted = 0;"
+
+    "CREATE TABLE ds_modules ("
+    "  ds_id INTEGER NOT NULL REFERENCES distribution_sets(id) ON DELETE CASCADE,"
+    "  sm_id INTEGER NOT NULL REFERENCES software_modules(id),"
+    "  PRIMARY KEY (ds_id, sm_id));"
+    "CREATE INDEX ds_modules_sm ON ds_modules(sm_id);"
+
+    "CREATE TABLE targets ("
+    "  id INTEGER PRIMARY KEY,"
+    "  controller_id TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL, description TEXT,"
+    "  security_token TEXT NOT NULL,"
+    "  address TEXT,"
+    "  update_status TEXT NOT NULL DEFAULT 'unknown',"
+    "  request_attributes INTEGER NOT NULL DEFAULT 1,"
+    "  assigned_ds_id INTEGER REFERENCES distribution_sets(id),"
+    "  installed_ds_id INTEGER REFERENCES distribution_sets(id),"
+    "  installed_at INTEGER,"
+    "  last_request_at INTEGER,"
+    "  target_type_id INTEGER,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE INDEX targets_assigned ON targets(assigned_ds_id);"
+    "CREATE INDEX targets_installed ON targets(installed_ds_id);"
+
+    "CREATE TABLE target_attributes ("
+    "  target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,"
+    "  attr_key TEXT NOT NULL, attr_value TEXT,"
+    "  PRIMARY KEY (target_id, attr_key));"
+
+    "CREATE TABLE actions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,"
+    "  ds_id INTEGER NOT NULL REFERENCES distribution_sets(id),"
+    "  action_type TEXT NOT NULL,"
+    "  forced_time INTEGER,"
+    "  weight INTEGER,"
+    "  status TEXT NOT NULL,"
+    "  active INTEGER NOT NULL,"
+    "  maintenance_schedule TEXT, maintenance_duration TEXT, maintenance_timezone TEXT,"
+    "  external_ref TEXT,"
+    "  last_status_code INTEGER,"
+    "  rollout_id INTEGER, rollout_group_id INTEGER,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE INDEX actions_target_active ON actions(target_id, active);"
+    "CREATE INDEX actions_ds ON actions(ds_id);"
+
+    "CREATE TABLE action_statuses ("
+    "  id INTEGER PRIMARY KEY,"
+    "  action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,"
+    "  status TEXT NOT NULL,"
+    "  code INTEGER,"
+    "  messages TEXT NOT NULL DEFAULT '[]'," /* JSON array of strings */
+    "  occurred_at INTEGER NOT NULL,"
+    "  reported_at INTEGER NOT NULL);"
+    "CREATE INDEX action_statuses_action ON action_statuses(action_id, id);",
+};
+
+const char *const *migrations_sqlite(int *count)
+{
+    *count = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    return migrations;
+}

@@ -1,0 +1,51 @@
+/* The metadata store: one handle per thread, opened on the configured backend.
+ *
+ * Everything above the store speaks in records (model.h) and err_kind codes; no
+ * SQL and no driver type crosses this line. Entity operations are declared in
+ * one header per resource (target_store.h, sm_store.h, ...). */
+#ifndef FALCONET_STORE_STORE_H
+#define FALCONET_STORE_STORE_H
+
+#include "store/model.h"
+#include "util/arena.h"
+#include "util/error.h"
+
+struct db;
+
+struct store {
+    struct db *db;
+};
+
+/** Opens a connection to the SQLite database at path. When `migrate` is set, also
+ * applies pending migrations and seeds hawkBit's default types (do this once, from
+ * the main thread, before any other connection is opened). NULL on failure. */
+struct store *store_open(const char *path, bool migrate, struct error *err);
+void store_close(struct store *s);
+
+/* One transaction at a time per handle. */
+int store_begin(struct store *s, struct error *err);
+int store_commit(struct store *s, struct error *err);
+void store_rollback(struct store *s);
+
+/* ---- users ---- */
+/** Number of users (to decide whether to create the first admin). */
+int64_t store_user_count(struct store *s);
+int store_user_create(struct store *s, const char *username, const char *password_hash,
+                      struct error *err);
+/** Copies the stored hash into out (size bytes). ERR_NOT_FOUND for unknown users. */
+int store_user_password_hash(struct store *s, const char *username, char *out, size_t size,
+                             struct error *err);
+
+/* ---- tenant configuration (the values of /rest/v1/system/configs) ---- */
+struct tenant_config_row {
+    const char *key, *value;
+    struct audit audit;
+};
+/** ERR_NOT_FOUND when the key was never set (the default applies). */
+int store_config_get(struct store *s, const char *key, struct arena *a,
+                     struct tenant_config_row *out, struct error *err);
+int store_config_put(struct store *s, const char *key, const char *value, const char *actor,
+                     struct error *err);
+int store_config_delete(struct store *s, const char *key, struct error *err);
+
+#endif

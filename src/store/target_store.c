@@ -1,0 +1,258 @@
+#include "store/target_store.h"
+
+#include "store/db.h"
+#include "store/listing.h"
+#include "util/time.h"
+
+#include <string.h>
+
+#define TARGET_COLUMNS                                                                             \
+    "t.id, t.controller_id, t.name, t.description, t.security_token, t.address,"                  \
+    " t.update_status, t.request_attributes, t.assigned_ds_id, t.installed_ds_id,"                \
+    " t.installed_at, t.last_request_at, t.target_type_id, t.created_at, t.created_by,"           \
+    " t.last_modified_at, t.last_modified_by"
+
+static const struct sort_field target_sort_fields[] = {
+    {"id", "t.id"},
+    {"controllerId", "t.controller_id"},
+    {"name", "t.name"},
+    {"description", "t.description"},
+    {"updateStatus", "t.update_status"},
+    {"createdAt", "t.created_at"},
+    {"createdBy", "t.created_by"},
+    {"lastModifiedAt", "t.last_modified_at"},
+    {"lastModifiedBy", "t.last_modified_by"},
+    {"lastControllerRequestAt", "t.last_request_at"},
+    {"address", "t.address"},
+    {"ipAddress", "t.address"},
+    {NULL, NULL},
+};
+
+static void read_target(struct db_stmt *st, struct arena *a, struct target *t)
+{
+    t->id = db_col_int(st, 0);
+    t->controller_id = arena_strdup(a, db_col_text(st, 1));
+    t->name = arena_strdup(a, db_col_text(st, 2));
+    t->description = arena_strdup(a, db_col_text(st, 3));
+    t->security_token = arena_strdup(a, db_col_text(st, 4));
+    t->address = arena_strdup(a, db_col_text(st, 5));
+    t->update_status = arena_strdup(a, db_col_text(st, 6));
+    t->request_attributes = db_col_int(st, 7) != 0;
+    t->assigned_ds_id = db_col_opt_int(st, 8);
+    t->installed_ds_id = db_col_opt_int(st, 9);
+    t->installed_at = db_col_opt_int(st, 10);
+    t->last_request_at = db_col_opt_int(st, 11);
+    t->target_type_id = db_col_opt_int(st, 12);
+    t->audit.created_at = db_col_int(st, 13);
+    t->audit.created_by = arena_strdup(a, db_col_text(st, 14));
+    t->audit.last_modified_at = db_col_int(st, 15);
+    t->audit.last_modified_by = arena_strdup(a, db_col_text(st, 16));
+}
+
+int store_target_create(struct store *s, struct target *t, const char *actor, struct error *err)
+{
+    struct db_stmt *st = db_prepare(
+        s->db,
+        "INSERT INTO targets (controller_id, name, description, security_token, address,"
+        " update_status, request_attributes, created_at, created_by, last_modified_at,"
+        " last_modified_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?9) RETURNING id",
+        err);
+    if (!st)
+        return -ERR_INTERNAL;
+    int64_t now = time_now_ms();
+    db_bind_text(st, 1, t->controller_id);
+    db_bind_text(st, 2, t->name);
+    db_bind_text(st, 3, t->description);
+    db_bind_text(st, 4, t->security_token);
+    db_bind_text(st, 5, t->address);
+    db_bind_text(st, 6, t->update_status ? t->update_status : TARGET_STATUS_UNKNOWN);
+    db_bind_int(st, 7, t->request_attributes);
+    db_bind_int(st, 8, now);
+    db_bind_text(st, 9, actor);
+    int rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        t->id = db_col_int(st, 0);
+        rc = 0;
+    } else if (rc == -ERR_EXISTS) {
+        err_set(err, ERR_EXISTS, "repo.entityAlreadyExists",
+                "Target with controllerId %s already exists", t->controller_id);
+    }
+    db_done(st);
+    if (rc == 0) {
+        t->audit = (struct audit){now, now, actor, actor};
+        if (!t->update_status)
+            t->update_status = TARGET_STATUS_UNKNOWN;
+        t->assigned_ds_id = t->installed_ds_id = t->installed_at = -1;
+        t->last_request_at = t->target_type_id = -1;
+    }
+    return rc;
+}
+
+static int get_one(struct store *s, struct db_stmt *st, const char *what, struct arena *a,
+                   struct target *out, struct error *err)
+{
+    int rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        read_target(st, a, out);
+        rc = 0;
+    } else if (rc == DB_DONE) {
+        rc = err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
+                     "Target with given identifier {%s} does not exist.", what);
+    }
+    db_done(st);
+    return rc;
+}
+
+int store_target_get(struct store *s, const char *controller_id, struct arena *a,
+                     struct target *out, struct error *err)
+{
+    struct db_stmt *st = db_prepare(
+        s->db, "SELECT " TARGET_COLUMNS " FROM targets t WHERE t.controller_id = ?", err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, controller_id);
+    return get_one(s, st, controller_id, a, out, err);
+}
+
+int store_target_get_by_id(struct store *s, int64_t id, struct arena *a, struct target *out,
+                           struct error *err)
+{
+    struct db_stmt *st =
+        db_prepare(s->db, "SELECT " TARGET_COLUMNS " FROM targets t WHERE t.id = ?", err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_int(st, 1, id);
+    return get_one(s, st, arena_sprintf(a, "%lld", (long long)id), a, out, err);
+}
+
+int store_target_update(struct store *s, const struct target *t, const char *actor,
+                        struct error *err)
+{
+    struct db_stmt *st = db_prepare(
+        s->db,
+        "UPDATE targets SET name = ?, description = ?, security_token = ?, address = ?,"
+        " request_attributes = ?, last_modified_at = ?, last_modified_by = ? WHERE id = ?",
+        err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, t->name);
+    db_bind_text(st, 2, t->description);
+    db_bind_text(st, 3, t->security_token);
+    db_bind_text(st, 4, t->address);
+    db_bind_int(st, 5, t->request_attributes);
+    db_bind_int(st, 6, time_now_ms());
+    db_bind_text(st, 7, actor);
+    db_bind_int(st, 8, t->id);
+    return db_run(st, err);
+}
+
+int store_target_set_state(struct store *s, int64_t target_id, const char *update_status,
+                           int64_t assigned_ds_id, int64_t installed_ds_id, int64_t installed_at,
+                           struct error *err)
+{
+    struct db_stmt *st = db_prepare(
+        s->db,
+        "UPDATE targets SET update_status = ?, assigned_ds_id = ?, installed_ds_id = ?,"
+        " installed_at = COALESCE(?, installed_at) WHERE id = ?",
+        err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, update_status);
+    db_bind_opt_int(st, 2, assigned_ds_id);
+    db_bind_opt_int(st, 3, installed_ds_id);
+    db_bind_opt_int(st, 4, installed_at);
+    db_bind_int(st, 5, target_id);
+    return db_run(st, err);
+}
+
+int store_target_delete(struct store *s, const char *controller_id, struct error *err)
+{
+    struct db_stmt *st = db_prepare(s->db, "DELETE FROM targets WHERE controller_id = ?", err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, controller_id);
+    int rc = db_run(st, err);
+    if (rc == 0 && db_changes(s->db) == 0)
+        return err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
+                       "Target with given identifier {%s} does not exist.", controller_id);
+    return rc;
+}
+
+/* Runs a count and a page query that share one WHERE clause with up to one bound id. */
+static int list_where(struct store *s, const char *where, int64_t bound_id,
+                      const struct list_query *q, struct arena *a, struct target **items,
+                      size_t *count, int64_t *total, struct error *err)
+{
+    const char *order;
+    if (listing_check_filter(q, err) < 0 ||
+        listing_order_by(target_sort_fields, q->sort, "t.controller_id ASC", a, &order, err) < 0)
+        return -ERR_INVALID;
+    const char *count_sql = arena_sprintf(a, "SELECT COUNT(*) FROM targets t %s", where);
+    struct db_stmt *st = db_prepare_temp(s->db, count_sql, err);
+    if (!st)
+        return -ERR_INTERNAL;
+    if (bound_id >= 0)
+        db_bind_int(st, 1, bound_id);
+    int rc = db_step(st, err);
+    *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    const char *sql = arena_sprintf(a, "SELECT " TARGET_COLUMNS " FROM targets t %s%s LIMIT %lld"
+                                       " OFFSET %lld",
+                                    where, order, (long long)q->limit, (long long)q->offset);
+    st = db_prepare_temp(s->db, sql, err);
+    if (!st)
+        return -ERR_INTERNAL;
+    if (bound_id >= 0)
+        db_bind_int(st, 1, bound_id);
+    *items = arena_alloc(a, sizeof(**items) * (size_t)(q->limit > 0 ? q->limit : 1));
+    *count = 0;
+    while ((rc = db_step(st, err)) == DB_ROW && *count < (size_t)q->limit)
+        read_target(st, a, &(*items)[(*count)++]);
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+int store_target_list(struct store *s, const struct list_query *q, struct arena *a,
+                      struct target **items, size_t *count, int64_t *total, struct error *err)
+{
+    return list_where(s, "", -1, q, a, items, count, total, err);
+}
+
+int store_target_list_by_ds(struct store *s, int64_t ds_id, bool installed,
+                            const struct list_query *q, struct arena *a, struct target **items,
+                            size_t *count, int64_t *total, struct error *err)
+{
+    return list_where(s, installed ? "WHERE t.installed_ds_id = ?" : "WHERE t.assigned_ds_id = ?",
+                      ds_id, q, a, items, count, total, err);
+}
+
+int store_target_attributes(struct store *s, int64_t target_id, struct arena *a,
+                            struct attribute **items, size_t *count, struct error *err)
+{
+    struct db_stmt *st = db_prepare(s->db,
+                                    "SELECT attr_key, attr_value FROM target_attributes"
+                                    " WHERE target_id = ? ORDER BY attr_key",
+                                    err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_int(st, 1, target_id);
+    size_t cap = 16;
+    *items = arena_alloc(a, sizeof(**items) * cap);
+    *count = 0;
+    int rc;
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        if (*count == cap) {
+            struct attribute *grown = arena_alloc(a, sizeof(**items) * cap * 2);
+            memcpy(grown, *items, sizeof(**items) * cap);
+            *items = grown;
+            cap *= 2;
+        }
+        (*items)[*count].key = arena_strdup(a, db_col_text(st, 0));
+        (*items)[*count].value = arena_strdup(a, db_col_text(st, 1));
+        (*count)++;
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,493 @@
+"""Shared helpers for the Falconet black-box end-to-end tests.
+
+Everything here talks to a running `falconet serve` over HTTP only; nothing
+reads the server's database.  conftest.py builds the session-wide server and
+hands tests an `Api` object (base URL + Basic auth + small creation helpers).
+"""
+
+import base64
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+
+import requests
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEFAULT_BIN = os.path.join(REPO_ROOT, "build", "falconet")
+
+ERR = "hawkbit.server.error."
+NOT_FOUND = ERR + "repo.entityNotFound"
+ALREADY_EXISTS = ERR + "repo.entityAlreadyExists"
+NOT_READABLE = ERR + "rest.body.notReadable"
+LOCKED = ERR + "locked"
+CONFIG_KEY_INVALID = ERR + "configKeyInvalid"
+CONFIG_VALUE_INVALID = ERR + "configValueInvalid"
+SORT_ERRORS = (ERR + "rest.param.invalidField", ERR + "rest.param.sortParamSyntax",
+               ERR + "rest.param.invalidDirection")
+
+MAXINT = 2147483647
+
+
+def falconet_bin():
+    return os.environ.get("FALCONET_BIN", DEFAULT_BIN)
+
+
+def uid():
+    """A short unique lower-case suffix for names created by a test."""
+    return uuid.uuid4().hex[:12]
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def hashes_of(data):
+    return {"md5": hashlib.md5(data).hexdigest(),
+            "sha1": hashlib.sha1(data).hexdigest(),
+            "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def basic_auth_header(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+# --------------------------------------------------------------------------
+# Server process
+# --------------------------------------------------------------------------
+
+class Server:
+    """One `falconet serve` process on a free port with its own data dir."""
+
+    def __init__(self, data_dir, log_path, password):
+        self.data_dir = str(data_dir)
+        self.log_path = str(log_path)
+        self.password = password
+        self.port = None
+        self.proc = None
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def start(self, timeout=10.0):
+        binary = falconet_bin()
+        if not os.access(binary, os.X_OK):
+            raise AssertionError(f"falconet binary not found or not executable: {binary} "
+                                 "(build it first or set FALCONET_BIN)")
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.port = free_port()
+        env = dict(os.environ)
+        env["FALCONET_ADMIN_PASSWORD"] = self.password
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        log.close()
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"falconet exited with {self.proc.returncode} during start-up\n"
+                                     + self.log_tail())
+            try:
+                r = requests.get(self.base_url + "/rest/v1/userinfo",
+                                 auth=("admin", self.password), timeout=1)
+                if r.status_code == 200:
+                    return self
+                last = f"HTTP {r.status_code}: {r.text[:200]}"
+            except requests.RequestException as e:
+                last = repr(e)
+            time.sleep(0.05)
+        self.proc.kill()
+        self.proc.wait()
+        raise AssertionError(f"falconet did not answer GET /rest/v1/userinfo within {timeout}s "
+                             f"(last: {last})\n" + self.log_tail())
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=10.0):
+        """SIGTERM the server and return its exit code (None if it hung and was killed)."""
+        if self.proc.poll() is not None:
+            return self.proc.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+    def log_tail(self, n=4000):
+        try:
+            with open(self.log_path, "rb") as f:
+                data = f.read()
+            return "--- server log (tail) ---\n" + data[-n:].decode("utf-8", "replace")
+        except OSError:
+            return "(no server log)"
+
+    def rss_kb(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise AssertionError("VmRSS not found")
+
+
+# --------------------------------------------------------------------------
+# Assertions
+# --------------------------------------------------------------------------
+
+def describe(r):
+    body = r.text if len(r.content) < 2000 else r.text[:2000] + "..."
+    return f"{r.request.method} {r.request.url} -> {r.status_code}: {body}"
+
+
+def expect(r, status):
+    """Assert the status code and return the decoded JSON body (None when empty)."""
+    if isinstance(status, int):
+        status = (status,)
+    assert r.status_code in status, describe(r)
+    if not r.content:
+        return None
+    ctype = r.headers.get("Content-Type", "")
+    if "json" in ctype:
+        return r.json()
+    return None
+
+
+def expect_json(r, status):
+    if isinstance(status, int):
+        status = (status,)
+    assert r.status_code in status, describe(r)
+    ctype = r.headers.get("Content-Type", "")
+    assert "json" in ctype, f"expected a JSON content type, got {ctype!r}: " + describe(r)
+    return r.json()
+
+
+def assert_error(r, status, code=None):
+    """Assert a hawkBit error body: exceptionClass, errorCode, message."""
+    if isinstance(status, int):
+        status = (status,)
+    assert r.status_code in status, describe(r)
+    ctype = r.headers.get("Content-Type", "")
+    assert "json" in ctype, f"error without JSON body ({ctype!r}): " + describe(r)
+    body = r.json()
+    assert isinstance(body, dict), describe(r)
+    for field in ("exceptionClass", "errorCode", "message"):
+        assert isinstance(body.get(field), str) and body[field], \
+            f"error body lacks {field}: " + describe(r)
+    assert body["errorCode"].startswith(ERR), describe(r)
+    if code is not None:
+        codes = (code,) if isinstance(code, str) else tuple(code)
+        assert body["errorCode"] in codes, f"expected errorCode in {codes}: " + describe(r)
+    return body
+
+
+def assert_epoch_ms(value, what="timestamp"):
+    assert isinstance(value, int) and not isinstance(value, bool), f"{what} not an int: {value!r}"
+    now = now_ms()
+    # epoch ms, not seconds, and close to now (server runs on this machine)
+    assert now - 3600_000 < value < now + 3600_000, f"{what} {value} is not epoch ms near {now}"
+
+
+def assert_audit(entity, by="admin"):
+    assert entity.get("createdBy") == by, entity
+    assert entity.get("lastModifiedBy") == by, entity
+    assert_epoch_ms(entity.get("createdAt"), "createdAt")
+    assert_epoch_ms(entity.get("lastModifiedAt"), "lastModifiedAt")
+    assert entity["lastModifiedAt"] >= entity["createdAt"], entity
+
+
+def link(entity, name):
+    links = entity.get("_links")
+    assert isinstance(links, dict), f"no _links in {entity}"
+    assert name in links, f"no _links.{name} in {links}"
+    href = links[name].get("href")
+    assert isinstance(href, str), links
+    return href
+
+
+def assert_paged(body):
+    assert isinstance(body, dict), body
+    assert isinstance(body.get("content"), list), body
+    assert isinstance(body.get("total"), int), body
+    assert body.get("size") == len(body["content"]), body
+    assert body["total"] >= len(body["content"]), body
+    return body
+
+
+# --------------------------------------------------------------------------
+# Multipart
+# --------------------------------------------------------------------------
+
+def multipart(file_bytes, filename, fields=None, boundary=None, field_name=b"file"):
+    """Build a multipart/form-data body by hand so filenames can hold any bytes.
+
+    filename: str or bytes (bytes are put on the wire unchanged).
+    Returns (body, content_type).
+    """
+    boundary = boundary or ("falconetE2E" + uuid.uuid4().hex)
+    b = boundary.encode()
+    if isinstance(filename, str):
+        filename = filename.encode()
+    parts = []
+    for k, v in (fields or {}).items():
+        parts.append(b"--" + b + b"\r\nContent-Disposition: form-data; name=\"" + k.encode()
+                     + b"\"\r\n\r\n" + str(v).encode() + b"\r\n")
+    parts.append(b"--" + b + b"\r\nContent-Disposition: form-data; name=\"" + field_name
+                 + b"\"; filename=\"" + filename + b"\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                 + file_bytes + b"\r\n")
+    parts.append(b"--" + b + b"--\r\n")
+    return b"".join(parts), "multipart/form-data; boundary=" + boundary
+
+
+class MultipartFileStream:
+    """A file-like multipart body that streams a file from disk (never all in memory)."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, path, filename, boundary=None):
+        boundary = boundary or ("falconetBig" + uuid.uuid4().hex)
+        self.content_type = "multipart/form-data; boundary=" + boundary
+        self._pre = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                     f"filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
+        self._post = f"\r\n--{boundary}--\r\n".encode()
+        self._size = os.path.getsize(path)
+        self._f = open(path, "rb")
+        self._stage = 0
+        self.length = len(self._pre) + self._size + len(self._post)
+
+    def __len__(self):
+        return self.length
+
+    def read(self, n=-1):
+        if self._stage == 0:
+            self._stage = 1
+            return self._pre
+        if self._stage == 1:
+            chunk = self._f.read(self.CHUNK)
+            if chunk:
+                return chunk
+            self._stage = 2
+        if self._stage == 2:
+            self._stage = 3
+            return self._post
+        return b""
+
+    def close(self):
+        self._f.close()
+
+
+# --------------------------------------------------------------------------
+# Raw HTTP (for cut-off uploads and oversize bodies)
+# --------------------------------------------------------------------------
+
+def raw_request(port, head, body=b"", read_timeout=10.0):
+    """Send head+body on a fresh socket, half-close, read the reply.
+
+    Tolerates the server closing early (e.g. 413 before reading the body).
+    Returns (status, headers_dict_lowercase, body_bytes) or (None, {}, b"") when
+    nothing readable came back.
+    """
+    s = socket.create_connection(("127.0.0.1", port), timeout=read_timeout)
+    try:
+        try:
+            s.sendall(head + body)
+            s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except (ConnectionResetError, socket.timeout):
+            pass
+    finally:
+        s.close()
+    if not data.startswith(b"HTTP/"):
+        return None, {}, data
+    head_end = data.find(b"\r\n\r\n")
+    header_blob = data[:head_end] if head_end >= 0 else data
+    lines = header_blob.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        if b":" in line:
+            k, v = line.split(b":", 1)
+            headers[k.strip().lower().decode()] = v.strip().decode("latin-1")
+    return status, headers, (data[head_end + 4:] if head_end >= 0 else b"")
+
+
+# --------------------------------------------------------------------------
+# Data-dir inspection
+# --------------------------------------------------------------------------
+
+def _is_db_file(path):
+    name = os.path.basename(path)
+    if name.endswith(("-wal", "-shm", "-journal")):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return True
+
+
+def files_under(root, skip_db=True):
+    """{path: size} for every regular file under root (SQLite files skipped)."""
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            p = os.path.join(dirpath, name)
+            if skip_db and _is_db_file(p):
+                continue
+            try:
+                out[p] = os.path.getsize(p)
+            except OSError:
+                pass
+    return out
+
+
+def find_file_with_content(root, data):
+    """Paths under root whose content equals data (compares sizes first)."""
+    want = hashlib.sha256(data).digest()
+    hits = []
+    for p, size in files_under(root).items():
+        if size == len(data):
+            with open(p, "rb") as f:
+                if hashlib.sha256(f.read()).digest() == want:
+                    hits.append(p)
+    return hits
+
+
+# --------------------------------------------------------------------------
+# API client
+# --------------------------------------------------------------------------
+
+class Api:
+    """Base URL + Basic auth + tiny helpers that create entities and assert success."""
+
+    def __init__(self, server, user="admin", password=None):
+        self.server = server
+        self.base = server.base_url
+        self.root = self.base + "/rest/v1"
+        self.s = requests.Session()
+        self.s.auth = (user, password if password is not None else server.password)
+
+    def url(self, path):
+        if path.startswith("http://") or path.startswith("https://"):
+            return path
+        return self.root + path
+
+    def request(self, method, path, **kw):
+        kw.setdefault("timeout", 60)
+        return self.s.request(method, self.url(path), **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def alive(self):
+        r = self.get("/userinfo", timeout=10)
+        return r.status_code == 200
+
+    # -- list helpers -------------------------------------------------------
+    def list_all(self, path, params=None):
+        """Fetch every item of a paged collection (500 at a time)."""
+        items = []
+        offset = 0
+        while True:
+            p = dict(params or {})
+            p.update(offset=offset, limit=500)
+            body = assert_paged(expect_json(self.get(path, params=p), 200))
+            items.extend(body["content"])
+            offset += len(body["content"])
+            if not body["content"] or offset >= body["total"]:
+                return items
+
+    def total(self, path):
+        return assert_paged(expect_json(self.get(path, params={"limit": 1}), 200))["total"]
+
+    # -- creation helpers ---------------------------------------------------
+    def create_target(self, controller_id=None, **fields):
+        body = {"controllerId": controller_id or f"t-{uid()}"}
+        body.update(fields)
+        created = expect_json(self.post("/targets", json=[body]), 201)
+        assert isinstance(created, list) and len(created) == 1, created
+        return created[0]
+
+    def create_sm(self, type_="os", name=None, version="1.0.0", **fields):
+        body = {"name": name or f"sm-{uid()}", "version": version, "type": type_}
+        body.update(fields)
+        created = expect_json(self.post("/softwaremodules", json=[body]), 201)
+        assert isinstance(created, list) and len(created) == 1, created
+        return created[0]
+
+    def upload(self, sm_id, filename, data, fields=None, params=None, status=201):
+        body, ctype = multipart(data, filename, fields)
+        r = self.post(f"/softwaremodules/{sm_id}/artifacts", data=body,
+                      headers={"Content-Type": ctype}, params=params)
+        if status is None:
+            return r
+        return expect_json(r, status)
+
+    def create_ds(self, type_="os", name=None, version="1.0.0", **fields):
+        body = {"name": name or f"ds-{uid()}", "version": version, "type": type_}
+        body.update(fields)
+        created = expect_json(self.post("/distributionsets", json=[body]), 201)
+        assert isinstance(created, list) and len(created) == 1, created
+        return created[0]
+
+    def add_modules(self, ds_id, sm_ids):
+        r = self.post(f"/distributionsets/{ds_id}/assignedSM", json=[{"id": i} for i in sm_ids])
+        expect(r, 200)
+        return r
+
+    def complete_ds(self, with_artifact=False):
+        """An `os` DS holding one `os` module (optionally with one artifact). Returns (ds, sm)."""
+        sm = self.create_sm("os")
+        if with_artifact:
+            self.upload(sm["id"], "fw.bin", os.urandom(1024))
+        ds = self.create_ds("os")
+        self.add_modules(ds["id"], [sm["id"]])
+        ds = expect_json(self.get(f"/distributionsets/{ds['id']}"), 200)
+        assert ds["complete"] is True, ds
+        return ds, sm
+
+    def assign(self, controller_id, ds_id, type_="forced", **extra):
+        body = {"id": ds_id}
+        if type_ is not None:
+            body["type"] = type_
+        body.update(extra)
+        return expect_json(self.post(f"/targets/{controller_id}/assignedDS", json=body), 200)
+
+    def action(self, controller_id, action_id):
+        return expect_json(self.get(f"/targets/{controller_id}/actions/{action_id}"), 200)
