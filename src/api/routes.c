@@ -5,5 +5,6 @@
 const struct route *const app_routes[] = {
     mgmt_system_routes,
     mgmt_target_routes,
+    mgmt_config_routes,
     NULL,
 };

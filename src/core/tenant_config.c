@@ -1,0 +1,121 @@
+#include "core/tenant_config.h"
+
+#include "util/time.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_POLLING_SECONDS 30
+
+/* Falconet ships with target-token authentication on (hawkBit: off), so a fresh
+ * server is usable by devices registered through the Management API and still
+ * never open to unknown devices. */
+static const struct config_key keys[] = {
+    {"authentication.header.enabled", CONFIG_BOOL, "false"},
+    {"authentication.header.authority", CONFIG_STRING, ""},
+    {"authentication.targettoken.enabled", CONFIG_BOOL, "true"},
+    {"authentication.gatewaytoken.enabled", CONFIG_BOOL, "false"},
+    {"authentication.gatewaytoken.key", CONFIG_STRING, ""},
+    {"anonymous.download.enabled", CONFIG_BOOL, "false"},
+    {"pollingTime", CONFIG_DURATION, "00:05:00"},
+    {"pollingOverdueTime", CONFIG_DURATION, "00:05:00"},
+    {"minPollingTime", CONFIG_DURATION, "00:00:30"},
+    {"maintenanceWindowPollCount", CONFIG_INT, "3"},
+    {"rollout.approval.enabled", CONFIG_BOOL, "false"},
+    {"repository.actions.autoclose.enabled", CONFIG_BOOL, "false"},
+    {"user.confirmation.flow.enabled", CONFIG_BOOL, "false"},
+    {"batch.assignments.enabled", CONFIG_BOOL, "false"},
+    {"multi.assignments.enabled", CONFIG_BOOL, "false"},
+    {"implicit.lock.enabled", CONFIG_BOOL, "true"},
+    {"action.cleanup.enabled", CONFIG_BOOL, "false"},
+    {"action.cleanup.actionExpiry", CONFIG_INT, "2592000000"},
+    {"action.cleanup.actionStatus", CONFIG_STRING, "CANCELED,ERROR"},
+};
+
+const struct config_key *tenant_config_keys(size_t *count)
+{
+    *count = sizeof(keys) / sizeof(keys[0]);
+    return keys;
+}
+
+const struct config_key *tenant_config_key(const char *name)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static int invalid(struct error *err, const struct config_key *key, const char *why)
+{
+    return err_set(err, ERR_INVALID, "configValueInvalid",
+                   "The given configuration value is invalid for key %s: %s", key->name, why);
+}
+
+int tenant_config_validate(const struct config_key *key, const char *value, struct error *err)
+{
+    switch (key->type) {
+    case CONFIG_BOOL:
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+            return invalid(err, key, "expected a boolean");
+        if (strcmp(key->name, "multi.assignments.enabled") == 0 && strcmp(value, "true") == 0)
+            return invalid(err, key, "multi-assignment is not supported");
+        return 0;
+    case CONFIG_DURATION: {
+        int seconds = time_parse_hms(value);
+        if (seconds < 0)
+            return invalid(err, key, "expected HH:MM:SS");
+        if (strcmp(key->name, "pollingOverdueTime") != 0 && seconds < MIN_POLLING_SECONDS)
+            return invalid(err, key, "must be at least 00:00:30");
+        return 0;
+    }
+    case CONFIG_INT: {
+        char *end;
+        errno = 0;
+        long long n = strtoll(value, &end, 10);
+        if (errno || end == value || *end || n < 0)
+            return invalid(err, key, "expected a non-negative integer");
+        return 0;
+    }
+    case CONFIG_STRING:
+        if (strlen(value) > 512)
+            return invalid(err, key, "longer than 512 characters");
+        return 0;
+    }
+    return invalid(err, key, "unknown type");
+}
+
+int tenant_config_get(struct store *s, const struct config_key *key, struct arena *a,
+                      struct config_value *out, struct error *err)
+{
+    struct tenant_config_row row;
+    int rc = store_config_get(s, key->name, a, &row, err);
+    if (rc == 0) {
+        out->value = row.value;
+        out->global = false;
+        out->audit = row.audit;
+        return 0;
+    }
+    if (rc != -ERR_NOT_FOUND)
+        return rc;
+    out->value = key->default_value;
+    out->global = true;
+    out->audit = (struct audit){-1, -1, NULL, NULL};
+    return 0;
+}
+
+bool tenant_config_bool(struct store *s, const char *name)
+{
+    const struct config_key *key = tenant_config_key(name);
+    if (!key)
+        return false;
+    struct arena a;
+    arena_init(&a);
+    struct config_value v;
+    bool result = strcmp(key->default_value, "true") == 0;
+    if (tenant_config_get(s, key, &a, &v, NULL) == 0)
+        result = strcmp(v.value, "true") == 0;
+    arena_free(&a);
+    return result;
+}

@@ -1,0 +1,40 @@
+/* hawkBit's tenant configuration keys (/rest/v1/system/configs): their types,
+ * defaults and validation, and reading the effective value of a key. */
+#ifndef FALCONET_CORE_TENANT_CONFIG_H
+#define FALCONET_CORE_TENANT_CONFIG_H
+
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum config_type { CONFIG_BOOL, CONFIG_STRING, CONFIG_DURATION, CONFIG_INT };
+
+struct config_key {
+    const char *name;
+    enum config_type type;
+    const char *default_value; /* canonical text: "true", "00:05:00", "3", "" */
+};
+
+/** The known keys in display order. */
+const struct config_key *tenant_config_keys(size_t *count);
+/** NULL for unknown names. */
+const struct config_key *tenant_config_key(const char *name);
+
+/** Checks a value's canonical text for the key (durations in range, ints in range,
+ * unsupported settings). ERR_INVALID with code configValueInvalid. */
+int tenant_config_validate(const struct config_key *key, const char *value, struct error *err);
+
+/** The effective value: the stored override, or the default (global = true, audit
+ * zeroed). */
+struct config_value {
+    const char *value;
+    bool global;
+    struct audit audit;
+};
+int tenant_config_get(struct store *s, const struct config_key *key, struct arena *a,
+                      struct config_value *out, struct error *err);
+/** Convenience for rules: the effective boolean value (default on store errors). */
+bool tenant_config_bool(struct store *s, const char *name);
+
+#endif
