@@ -6,5 +6,7 @@ const struct route *const app_routes[] = {
     mgmt_system_routes,
     mgmt_target_routes,
     mgmt_config_routes,
+    mgmt_assignment_routes,
+    mgmt_action_routes,
     NULL,
 };

@@ -47,5 +47,7 @@ void mgmt_fail(struct request *req, const struct error *e);
 extern const struct route mgmt_system_routes[]; /* userinfo */
 extern const struct route mgmt_target_routes[];
 extern const struct route mgmt_config_routes[];
+extern const struct route mgmt_assignment_routes[];
+extern const struct route mgmt_action_routes[];
 
 #endif

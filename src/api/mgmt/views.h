@@ -12,4 +12,7 @@ void mgmt_write_target_ds_summary(struct jw *w, struct request *req, const struc
 /** Loads a target by controllerId; false after replying 404. */
 bool mgmt_load_target(struct request *req, const char *controller_id, struct target *t);
 
+/** MgmtAction; `full` adds the links and distributionSet summary of GET .../actions/{a}. */
+void mgmt_write_action(struct jw *w, struct request *req, const struct action *x, bool full);
+
 #endif
