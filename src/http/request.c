@@ -3,9 +3,11 @@
  *
  * MHD calls the handler once with headers only, then once per body chunk, then a
  * last time with no data. Replies are queued on that last call, never on the first
- * (queuing on the first makes MHD close the keep-alive connection). An error found
- * while a body is still arriving (401, 413, a failed upload) is queued at once,
- * which makes MHD drop the rest of the body and close the connection. */
+ * (queuing on the first makes MHD close the keep-alive connection), except for a
+ * request refused on its headers alone (401, 413 by Content-Length) that announces a
+ * body: that one is answered at once and the connection closed. MHD refuses a
+ * response while the body is arriving, so errors found mid-body are answered after
+ * the rest of the body has been read and dropped. */
 #include "http/internal.h"
 #include "http/router.h"
 
@@ -31,7 +33,6 @@ struct http_conn_state {
     struct request req;
     struct http_worker *worker;
     struct MHD_Connection *conn;
-    bool started;  /* the checks before the body have run */
     bool replied;  /* a response exists */
     bool queued;   /* ... and was handed to MHD */
     struct MHD_Response *response;
@@ -398,6 +399,13 @@ static void route_request(struct http_conn_state *st)
                           "Method not allowed for this resource");
 }
 
+/* True when the client announced a request body (which an early reply must not wait for). */
+static bool announces_body(struct request *req)
+{
+    const char *cl = http_header(req, "Content-Length");
+    return (cl && strtoull(cl, NULL, 10) > 0) || http_header(req, "Transfer-Encoding");
+}
+
 enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                     const char *method, const char *version,
                                     const char *upload_data, size_t *upload_data_size,
@@ -419,18 +427,21 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *conn, cons
         atomic_fetch_add(&w->in_flight, 1);
         *con_cls = st;
         route_request(st);
-        return MHD_YES;
-    }
-    if (!st->started) {
-        st->started = true;
         if (!st->replied)
             start_request(st);
+        /* MHD accepts a response only before the body is read or after all of it:
+         * a request refused on its headers is answered now (and the connection
+         * closed) instead of reading a body nobody wants. */
+        if (st->replied && announces_body(&st->req))
+            return queue(st);
+        return MHD_YES;
     }
     if (*upload_data_size > 0) {
+        /* After an error the rest of the body is read and dropped. */
         if (!st->replied)
             take_body(st, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        return st->replied ? queue(st) : MHD_YES;
+        return MHD_YES;
     }
     if (!st->replied) {
         if (st->pp) {
