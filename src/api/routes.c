@@ -5,5 +5,8 @@
 const struct route *const app_routes[] = {
     mgmt_system_routes,
     mgmt_target_routes,
+    mgmt_target_ds_routes,
+    mgmt_ds_routes,
+    mgmt_ds_type_routes,
     NULL,
 };
