@@ -23,6 +23,7 @@ static const struct kind_info kinds[] = {
     [ERR_CONFLICT] = {409, "repo.concurrentModification", "org.eclipse.hawkbit.repository.exception.ConcurrentModificationException"},
     [ERR_UNAVAILABLE] = {503, "repo.genericError", "org.eclipse.hawkbit.repository.exception.GenericSpServerException"},
     [ERR_INTERNAL] = {500, "repo.genericError", "org.eclipse.hawkbit.repository.exception.GenericSpServerException"},
+    [ERR_FORBIDDEN] = {403, "entityReadOnly", "org.eclipse.hawkbit.repository.exception.EntityReadOnlyException"},
 };
 
 /* Exception classes for codes whose class differs from their kind's default. */
@@ -36,6 +37,7 @@ static const struct {
     {"configKeyInvalid", "org.eclipse.hawkbit.tenancy.configuration.InvalidTenantConfigurationKeyException"},
     {"configValueInvalid", "org.eclipse.hawkbit.tenancy.configuration.TenantConfigurationValidatorException"},
     {"distributionset.incomplete", "org.eclipse.hawkbit.repository.exception.IncompleteDistributionSetException"},
+    {"distributionset.type.undefined", "org.eclipse.hawkbit.repository.exception.DistributionSetTypeUndefinedException"},
     {"distributionset.modules.unsupported", "org.eclipse.hawkbit.repository.exception.UnsupportedSoftwareModuleForThisDistributionSetException"},
     {"artifact.uploadFailed.checksum.md5.match", "org.eclipse.hawkbit.repository.exception.InvalidMD5HashException"},
     {"artifact.uploadFailed.checksum.sha1.match", "org.eclipse.hawkbit.repository.exception.InvalidSHA1HashException"},
@@ -45,7 +47,8 @@ static const struct {
 
 void api_reply_error(struct request *req, const struct error *e)
 {
-    enum err_kind kind = e->kind <= ERR_INTERNAL ? e->kind : ERR_INTERNAL;
+    enum err_kind kind =
+        (size_t)e->kind < sizeof(kinds) / sizeof(kinds[0]) ? e->kind : ERR_INTERNAL;
     const struct kind_info *k = &kinds[kind];
     const char *code = e->code ? e->code : k->code;
     const char *exception = k->exception;

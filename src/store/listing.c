@@ -1,5 +1,7 @@
 #include "store/listing.h"
 
+#include "store/db.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -75,4 +77,49 @@ int listing_check_filter(const struct list_query *q, struct error *err)
         return err_set(err, ERR_INVALID, "rest.param.rsqlParamSyntax",
                        "Filtering with q= is not supported by this server version");
     return 0;
+}
+
+static int count_rows(struct db *db, const char *from_where, int64_t bound_id, struct arena *a,
+                      int64_t *total, struct error *err)
+{
+    struct db_stmt *st =
+        db_prepare_temp(db, arena_sprintf(a, "SELECT COUNT(*) FROM %s", from_where), err);
+    if (!st)
+        return -ERR_INTERNAL;
+    if (bound_id >= 0)
+        db_bind_int(st, 1, bound_id);
+    int rc = db_step(st, err);
+    *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+int listing_page(struct db *db, const char *columns, const char *from_where, int64_t bound_id,
+                 const struct sort_field *fields, const char *default_order,
+                 const struct list_query *q, struct arena *a, size_t item_size,
+                 listing_read_fn read, void **items, size_t *count, int64_t *total,
+                 struct error *err)
+{
+    const char *order;
+    int rc;
+    if (listing_check_filter(q, err) < 0 ||
+        listing_order_by(fields, q->sort, default_order, a, &order, err) < 0)
+        return -ERR_INVALID;
+    if ((rc = count_rows(db, from_where, bound_id, a, total, err)) < 0)
+        return rc;
+    const char *sql = arena_sprintf(a, "SELECT %s FROM %s%s LIMIT %lld OFFSET %lld", columns,
+                                    from_where, order, (long long)q->limit, (long long)q->offset);
+    struct db_stmt *st = db_prepare_temp(db, sql, err);
+    if (!st)
+        return -ERR_INTERNAL;
+    if (bound_id >= 0)
+        db_bind_int(st, 1, bound_id);
+    size_t cap = q->limit > 0 ? (size_t)q->limit : 1;
+    char *out = arena_alloc(a, item_size * cap);
+    *count = 0;
+    while (*count < cap && (rc = db_step(st, err)) == DB_ROW)
+        read(st, a, out + item_size * (*count)++);
+    db_done(st);
+    *items = out;
+    return rc < 0 ? rc : 0;
 }

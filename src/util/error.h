@@ -18,6 +18,7 @@ enum err_kind {
     ERR_CONFLICT = 9,    /* state conflict other than duplicates: 409 */
     ERR_UNAVAILABLE = 10, /* backend down or busy: 503 */
     ERR_INTERNAL = 11,   /* 500 */
+    ERR_FORBIDDEN = 12,  /* read-only entity or change not allowed: 403 */
 };
 
 struct error {

@@ -14,5 +14,12 @@ bool mgmt_load_target(struct request *req, const char *controller_id, struct tar
 
 /** MgmtAction; `full` adds the links and distributionSet summary of GET .../actions/{a}. */
 void mgmt_write_action(struct jw *w, struct request *req, const struct action *x, bool full);
+/** MgmtDistributionSet with its modules embedded (read from the store; a store failure
+ * fails the writer, so the reply becomes a 500). */
+void mgmt_write_ds(struct jw *w, struct request *req, const struct distribution_set *ds);
+/** MgmtSoftwareModule as embedded in a distribution set (links: self). */
+void mgmt_write_ds_module(struct jw *w, struct request *req, const struct software_module *m);
+/** Loads a distribution set by id (soft-deleted ones too); false after replying 404. */
+bool mgmt_load_ds(struct request *req, int64_t id, struct distribution_set *ds);
 
 #endif
