@@ -161,6 +161,11 @@ int json_member_int(const struct json_value *obj, const char *key, int64_t *out,
         return 0;
     if (!json_is_int(v))
         return err_set(err, ERR_INVALID, BODY_ERROR, "Field '%s' must be an integer", key);
+    /* json-c clamps integers beyond 64 bits to the nearest limit instead of failing;
+     * anything above INT64_MAX (kept as uint64) or at INT64_MIN is taken as clamped. */
+    if (json_object_get_uint64(jo(v)) > (uint64_t)INT64_MAX ||
+        json_object_get_int64(jo(v)) == INT64_MIN)
+        return err_set(err, ERR_INVALID, BODY_ERROR, "Field '%s' is out of range", key);
     *out = json_object_get_int64(jo(v));
     return 1;
 }
