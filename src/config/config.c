@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,15 +61,19 @@ static int parse_number(const char *value, long long *out)
     if (errno || end == value)
         return -1;
     /* Size suffixes for convenience: 10M, 2G. */
+    int shift = 0;
     if (*end == 'K' || *end == 'k')
-        v <<= 10, end++;
+        shift = 10, end++;
     else if (*end == 'M' || *end == 'm')
-        v <<= 20, end++;
+        shift = 20, end++;
     else if (*end == 'G' || *end == 'g')
-        v <<= 30, end++;
+        shift = 30, end++;
     if (*end)
         return -1;
-    *out = v;
+    /* A negative or too large value would make the shift undefined (and wrap). */
+    if (shift && (v < 0 || v > (LLONG_MAX >> shift)))
+        return -1;
+    *out = v * (1LL << shift);
     return 0;
 }
 

@@ -31,8 +31,14 @@ struct json_value *json_parse(const char *text, size_t len, struct error *err)
     json_object *obj = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t used = json_tokener_get_parse_end(tok);
+    /* A top-level number or literal ("42", "true") is only complete once the tokener
+     * knows no more characters follow: tell it the input ended. */
+    if (jerr == json_tokener_continue && used == len) {
+        obj = json_tokener_parse_ex(tok, "", 1);
+        jerr = json_tokener_get_error(tok);
+    }
     json_tokener_free(tok);
-    if (jerr != json_tokener_success || !obj) {
+    if (jerr != json_tokener_success) {
         json_object_put(obj);
         err_set(err, ERR_INVALID, BODY_ERROR, "Request body is not valid JSON: %s",
                 jerr == json_tokener_continue ? "unexpected end of input"
@@ -47,12 +53,12 @@ struct json_value *json_parse(const char *text, size_t len, struct error *err)
             return NULL;
         }
     }
-    return (struct json_value *)obj;
+    return obj ? (struct json_value *)obj : NULL_VALUE; /* json-c's null is NULL */
 }
 
 void json_doc_free(struct json_value *doc)
 {
-    json_object_put((json_object *)doc);
+    json_object_put(jo(doc));
 }
 
 enum json_kind json_kind(const struct json_value *v)
@@ -155,6 +161,11 @@ int json_member_int(const struct json_value *obj, const char *key, int64_t *out,
         return 0;
     if (!json_is_int(v))
         return err_set(err, ERR_INVALID, BODY_ERROR, "Field '%s' must be an integer", key);
+    /* json-c clamps integers beyond 64 bits to the nearest limit instead of failing;
+     * anything above INT64_MAX (kept as uint64) or at INT64_MIN is taken as clamped. */
+    if (json_object_get_uint64(jo(v)) > (uint64_t)INT64_MAX ||
+        json_object_get_int64(jo(v)) == INT64_MIN)
+        return err_set(err, ERR_INVALID, BODY_ERROR, "Field '%s' is out of range", key);
     *out = json_object_get_int64(jo(v));
     return 1;
 }
