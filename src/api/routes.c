@@ -5,6 +5,9 @@
 const struct route *const app_routes[] = {
     mgmt_system_routes,
     mgmt_target_routes,
+    mgmt_sm_type_routes,
+    mgmt_sm_routes,
+    mgmt_artifact_routes,
     mgmt_config_routes,
     mgmt_assignment_routes,
     mgmt_action_routes,

@@ -2,12 +2,18 @@
  * or streamed multipart) and replies. Handlers see only http.h.
  *
  * MHD calls the handler once with headers only, then once per body chunk, then a
- * last time with no data. Replies are queued on that last call, never on the first
- * (queuing on the first makes MHD close the keep-alive connection), except for a
- * request refused on its headers alone (401, 413 by Content-Length) that announces a
- * body: that one is answered at once and the connection closed. MHD refuses a
- * response while the body is arriving, so errors found mid-body are answered after
- * the rest of the body has been read and dropped. */
+ * last time with no data. libmicrohttpd 0.9.75 accepts a response only on the first
+ * and on the last call, never on a call that carries body data. So:
+ *  - the checks that need only the headers (route, query, authorization, body
+ *    limits) run on the first call; when they fail for a request that has a body,
+ *    the error is queued at once, which makes MHD refuse the body and close the
+ *    connection after the reply (the upload stops at once);
+ *  - every other reply is queued on the last call (queuing on the first would close
+ *    the keep-alive connection of body-less requests);
+ *  - an error found while the body is arriving (a failed upload) is kept, the rest
+ *    of the body is read and discarded, and the error goes out on the last call. A
+ *    body without Content-Length is discarded up to DISCARD_MAX bytes only, then the
+ *    connection is closed without a reply. */
 #include "http/internal.h"
 #include "http/router.h"
 
@@ -15,14 +21,17 @@
 #include "util/log.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define FORM_VALUE_MAX 1024
 #define POST_BUFFER_SIZE (64 * 1024)
+#define DISCARD_MAX (1024 * 1024)
 
 struct header_line {
     const char *name, *value;
@@ -33,8 +42,11 @@ struct http_conn_state {
     struct request req;
     struct http_worker *worker;
     struct MHD_Connection *conn;
-    bool replied;  /* a response exists */
-    bool queued;   /* ... and was handed to MHD */
+    uint64_t discarded;     /* body bytes thrown away after an early reply */
+    uint64_t body_seen;     /* body bytes handed to us so far */
+    int64_t content_length; /* -1 when the body has no Content-Length */
+    bool replied;           /* a response exists */
+    bool queued;            /* ... and was handed to MHD */
     struct MHD_Response *response;
     int status;
     struct header_line *headers;
@@ -386,6 +398,41 @@ static void take_body(struct http_conn_state *st, const char *data, size_t size)
     }
 }
 
+/* Whether the request announces a body (Content-Length > 0 or chunked). */
+static bool has_body(struct http_conn_state *st)
+{
+    return st->content_length > 0 || http_header(&st->req, "Transfer-Encoding");
+}
+
+/* libmicrohttpd 0.9.75 with edge-triggered epoll takes a short read for "socket
+ * drained". When the client's FIN was already queued behind its last bytes, no new
+ * event ever comes and the request hangs until the idle timeout, keeping a
+ * half-written upload alive. So after each chunk of a body that is still
+ * incomplete, peek at the socket: end-of-stream (or a reset) means the client is
+ * gone, since a client that finished sending would have sent the whole body. */
+static bool peer_gone(struct http_conn_state *st)
+{
+    if (st->content_length < 0 || st->body_seen >= (uint64_t)st->content_length)
+        return false;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return false;
+    char c;
+    ssize_t n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* Reads and drops body bytes that arrive after a reply; a body of unknown length
+ * is cut off (MHD_NO closes the connection) after DISCARD_MAX bytes. */
+static enum MHD_Result discard_body(struct http_conn_state *st, size_t size)
+{
+    st->discarded += size;
+    if (st->content_length < 0 && st->discarded > DISCARD_MAX)
+        return MHD_NO;
+    return MHD_YES;
+}
+
 static void route_request(struct http_conn_state *st)
 {
     struct request *req = &st->req;
@@ -397,13 +444,6 @@ static void route_request(struct http_conn_state *st)
     else if (m == ROUTE_WRONG_METHOD)
         reply_plain_error(req, 405, "hawkbit.server.error.rest.methodNotAllowed",
                           "Method not allowed for this resource");
-}
-
-/* True when the client announced a request body (which an early reply must not wait for). */
-static bool announces_body(struct request *req)
-{
-    const char *cl = http_header(req, "Content-Length");
-    return (cl && strtoull(cl, NULL, 10) > 0) || http_header(req, "Transfer-Encoding");
 }
 
 enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -424,24 +464,23 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *conn, cons
         st->req.worker = w->app_state;
         st->req.method = arena_strdup(&st->req.arena, method);
         st->req.path = arena_strdup(&st->req.arena, url);
+        const char *cl = http_header(&st->req, "Content-Length");
+        st->content_length = cl ? (int64_t)strtoll(cl, NULL, 10) : -1;
         atomic_fetch_add(&w->in_flight, 1);
         *con_cls = st;
         route_request(st);
         if (!st->replied)
             start_request(st);
-        /* MHD accepts a response only before the body is read or after all of it:
-         * a request refused on its headers is answered now (and the connection
-         * closed) instead of reading a body nobody wants. */
-        if (st->replied && announces_body(&st->req))
-            return queue(st);
-        return MHD_YES;
+        return st->replied && has_body(st) ? queue(st) : MHD_YES;
     }
     if (*upload_data_size > 0) {
-        /* After an error the rest of the body is read and dropped. */
-        if (!st->replied)
-            take_body(st, upload_data, *upload_data_size);
+        size_t size = *upload_data_size;
         *upload_data_size = 0;
-        return MHD_YES;
+        st->body_seen += size;
+        if (st->replied)
+            return discard_body(st, size);
+        take_body(st, upload_data, size);
+        return peer_gone(st) ? MHD_NO : MHD_YES;
     }
     if (!st->replied) {
         if (st->pp) {

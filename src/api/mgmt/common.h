@@ -46,6 +46,9 @@ void mgmt_fail(struct request *req, const struct error *e);
  * by a zeroed entry; api/routes.c stitches them together. */
 extern const struct route mgmt_system_routes[]; /* userinfo */
 extern const struct route mgmt_target_routes[];
+extern const struct route mgmt_sm_type_routes[];
+extern const struct route mgmt_sm_routes[];
+extern const struct route mgmt_artifact_routes[];
 extern const struct route mgmt_config_routes[];
 extern const struct route mgmt_assignment_routes[];
 extern const struct route mgmt_action_routes[];

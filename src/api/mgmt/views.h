@@ -22,4 +22,12 @@ void mgmt_write_ds_module(struct jw *w, struct request *req, const struct softwa
 /** Loads a distribution set by id (soft-deleted ones too); false after replying 404. */
 bool mgmt_load_ds(struct request *req, int64_t id, struct distribution_set *ds);
 
+/** MgmtSoftwareModuleType with its self link. */
+void mgmt_write_sm_type(struct jw *w, struct request *req, const struct sm_type *t);
+/** MgmtSoftwareModule with its links (self, artifacts, type, metadata). */
+void mgmt_write_sm(struct jw *w, struct request *req, const struct software_module *m);
+/** Loads the software module whose id is path parameter idx (soft-deleted ones
+ * included, check m->deleted); false after replying 404. */
+bool mgmt_load_sm(struct request *req, int idx, struct software_module *m);
+
 #endif
