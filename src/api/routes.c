@@ -5,5 +5,8 @@
 const struct route *const app_routes[] = {
     mgmt_system_routes,
     mgmt_target_routes,
+    mgmt_sm_type_routes,
+    mgmt_sm_routes,
+    mgmt_artifact_routes,
     NULL,
 };

@@ -46,5 +46,8 @@ void mgmt_fail(struct request *req, const struct error *e);
  * by a zeroed entry; api/routes.c stitches them together. */
 extern const struct route mgmt_system_routes[]; /* userinfo */
 extern const struct route mgmt_target_routes[];
+extern const struct route mgmt_sm_type_routes[];
+extern const struct route mgmt_sm_routes[];
+extern const struct route mgmt_artifact_routes[];
 
 #endif

@@ -1,0 +1,193 @@
+#include "api/download.h"
+
+#include "api/errors.h"
+#include "http/range.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONTENT_TYPE "application/octet-stream"
+
+/* ---- Content-Disposition ---- */
+
+struct out {
+    char *buf;
+    size_t len, used;
+};
+
+static void put(struct out *o, char c)
+{
+    if (o->used + 1 < o->len) {
+        o->buf[o->used++] = c;
+        o->buf[o->used] = '\0';
+    }
+}
+
+static void puts_out(struct out *o, const char *s)
+{
+    while (*s)
+        put(o, *s++);
+}
+
+/* RFC 9110 tchar. */
+static bool is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* RFC 8187 attr-char. */
+static bool is_attr_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$&+-.^_`|~", c));
+}
+
+void api_content_disposition(char *buf, size_t len, const char *filename)
+{
+    struct out o = {buf, len, 0};
+    if (len)
+        buf[0] = '\0';
+    puts_out(&o, "attachment;filename=");
+    const unsigned char *p = (const unsigned char *)filename;
+    size_t n = strlen(filename);
+    bool token = n > 0, ascii = true;
+    for (size_t i = 0; i < n; i++) {
+        token = token && is_tchar(p[i]);
+        ascii = ascii && p[i] < 0x80;
+    }
+    if (token) {
+        puts_out(&o, filename);
+        return;
+    }
+    put(&o, '"');
+    for (size_t i = 0; i < n; i++) {
+        if ((p[i] & 0xc0) == 0x80)
+            continue; /* one '_' per non-ASCII character, not per byte */
+        if (p[i] == '"' || p[i] == '\\')
+            put(&o, '\\');
+        put(&o, p[i] < 0x20 || p[i] >= 0x7f ? '_' : (char)p[i]);
+    }
+    put(&o, '"');
+    if (ascii)
+        return;
+    puts_out(&o, ";filename*=UTF-8''");
+    for (size_t i = 0; i < n; i++) {
+        char hex[4];
+        if (is_attr_char(p[i])) {
+            put(&o, (char)p[i]);
+            continue;
+        }
+        snprintf(hex, sizeof(hex), "%%%02X", p[i]);
+        puts_out(&o, hex);
+    }
+}
+
+/* ---- conditional requests ---- */
+
+/* If-Match: "*" or a list of entity tags; only strong tags can match (RFC 9110 13.1.1). */
+static bool if_match_ok(const char *header, const char *etag)
+{
+    if (!header)
+        return true;
+    size_t etag_len = strlen(etag);
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if ((n == 1 && *p == '*') || (n == etag_len && strncmp(p, etag, n) == 0))
+            return true;
+        p += strcspn(p, ",");
+    }
+    return false;
+}
+
+static void http_date(char *buf, size_t len, time_t t)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* If-Range: the Range applies only when the validator is our (strong) entity tag or
+ * a date no older than the artifact (RFC 9110 13.1.5). */
+static bool if_range_ok(const char *header, const char *etag, time_t last_modified)
+{
+    if (!header)
+        return true;
+    if (header[0] == '"')
+        return strcmp(header, etag) == 0;
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(header, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return end && *end == '\0' && last_modified <= timegm(&tm);
+}
+
+/* ---- the reply ---- */
+
+static void add_headers(struct request *req, const struct artifact *art, const char *etag,
+                        time_t last_modified)
+{
+    char value[2048];
+    api_content_disposition(value, sizeof(value), art->filename);
+    http_add_header(req, "Content-Disposition", value);
+    http_add_header(req, "ETag", etag);
+    http_add_header(req, "Accept-Ranges", "bytes");
+    http_date(value, sizeof(value), last_modified);
+    http_add_header(req, "Last-Modified", value);
+    http_add_header(req, "X-Content-Type-Options", "nosniff");
+}
+
+/* Range handling (GET only, RFC 9110 14.2); takes ownership of fd. */
+static void send_range(struct request *req, int fd, uint64_t size, const char *range)
+{
+    struct range_set set;
+    char content_range[96];
+    switch (range_parse(range, size, &set)) {
+    case RANGE_SATISFIABLE:
+        range_content_range(content_range, sizeof(content_range), &set.ranges[0], size);
+        http_add_header(req, "Content-Range", content_range);
+        http_reply_file(req, 206, fd, set.ranges[0].first,
+                        set.ranges[0].last - set.ranges[0].first + 1, CONTENT_TYPE);
+        return;
+    case RANGE_UNSATISFIABLE:
+        close(fd);
+        snprintf(content_range, sizeof(content_range), "bytes */%llu", (unsigned long long)size);
+        http_add_header(req, "Content-Range", content_range);
+        http_reply_empty(req, 416);
+        return;
+    case RANGE_IGNORE:
+        http_reply_file(req, 200, fd, 0, size, CONTENT_TYPE);
+        return;
+    }
+}
+
+void api_send_artifact(struct request *req, struct blob_store *bs, const struct artifact *art)
+{
+    char etag[48];
+    snprintf(etag, sizeof(etag), "\"%s\"", art->sha1);
+    time_t last_modified = (time_t)(art->audit.created_at / 1000);
+    if (!if_match_ok(http_header(req, "If-Match"), etag)) {
+        http_add_header(req, "ETag", etag);
+        http_reply_empty(req, 412);
+        return;
+    }
+    int fd;
+    uint64_t size;
+    struct error e;
+    if (blob_open_read(bs, art->blob_key, &fd, &size, &e) < 0) {
+        api_reply_error(req, &e);
+        return;
+    }
+    add_headers(req, art, etag, last_modified);
+    const char *range = http_header(req, "Range");
+    if (strcmp(req->method, "GET") != 0 ||
+        !if_range_ok(http_header(req, "If-Range"), etag, last_modified))
+        range = NULL;
+    send_range(req, fd, size, range);
+}

@@ -1,0 +1,283 @@
+/* /rest/v1/softwaremodules: create, list, read, update, delete. Artifacts of a
+ * module are in artifacts.c. */
+#include "api/mgmt/common.h"
+#include "api/mgmt/views.h"
+
+#include "store/sm_store.h"
+#include "util/log.h"
+
+#include <string.h>
+
+/* hawkBit's column sizes for software modules. */
+#define NAME_MAX_LEN 128
+#define VERSION_MAX 64
+#define VENDOR_MAX 256
+#define DESCRIPTION_MAX 512
+#define TYPE_KEY_MAX 64
+
+void mgmt_write_sm(struct jw *w, struct request *req, const struct software_module *m)
+{
+    jw_obj_begin(w);
+    mgmt_write_audit(w, &m->audit);
+    jw_kv_str(w, "name", m->name);
+    jw_kv_str_opt(w, "description", m->description);
+    jw_kv_str(w, "version", m->version);
+    jw_kv_str(w, "type", m->type_key);
+    jw_kv_str(w, "typeName", m->type_name);
+    jw_kv_str_opt(w, "vendor", m->vendor);
+    jw_kv_bool(w, "encrypted", m->encrypted);
+    jw_kv_bool(w, "locked", m->locked);
+    jw_kv_bool(w, "deleted", m->deleted);
+    jw_kv_int(w, "id", m->id);
+    jw_key(w, "_links");
+    jw_obj_begin(w);
+    long long id = (long long)m->id;
+    mgmt_write_link(w, req, "self", MGMT "/softwaremodules/%lld", id);
+    mgmt_write_link(w, req, "artifacts", MGMT "/softwaremodules/%lld/artifacts", id);
+    mgmt_write_link(w, req, "type", MGMT "/softwaremoduletypes/%lld", (long long)m->type_id);
+    mgmt_write_link(w, req, "metadata", MGMT "/softwaremodules/%lld/metadata", id);
+    jw_obj_end(w);
+    jw_obj_end(w);
+}
+
+bool mgmt_load_sm(struct request *req, int idx, struct software_module *m)
+{
+    int64_t id;
+    struct error e;
+    if (!mgmt_path_id(req, idx, "SoftwareModule", &id))
+        return false;
+    if (store_sm_get(req_store(req), id, &req->arena, m, &e) < 0) {
+        mgmt_fail(req, &e);
+        return false;
+    }
+    return true;
+}
+
+/* Rejects a text field longer than max, or empty when required; false after replying. */
+static bool check_text(struct request *req, const char *field, const char *v, size_t max,
+                       bool required)
+{
+    if (required && (!v || !*v)) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is required", field);
+        return false;
+    }
+    if (v && strlen(v) > max) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is longer than %zu", field,
+                 max);
+        return false;
+    }
+    return true;
+}
+
+/* Reads one element of the create array into m (strings copied to the arena);
+ * false after replying 400. */
+static bool read_new_sm(struct request *req, struct json_value *item, struct software_module *m)
+{
+    struct error e;
+    memset(m, 0, sizeof(*m));
+    if (json_kind(item) != JSON_OBJECT) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable",
+                 "Each software module must be an object");
+        return false;
+    }
+    if (json_member_string(item, "name", &m->name, &e) < 0 ||
+        json_member_string(item, "version", &m->version, &e) < 0 ||
+        json_member_string(item, "type", &m->type_key, &e) < 0 ||
+        json_member_string(item, "description", &m->description, &e) < 0 ||
+        json_member_string(item, "vendor", &m->vendor, &e) < 0 ||
+        json_member_bool(item, "encrypted", &m->encrypted, &e) < 0) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    if (!check_text(req, "name", m->name, NAME_MAX_LEN, true) ||
+        !check_text(req, "version", m->version, VERSION_MAX, true) ||
+        !check_text(req, "type", m->type_key, TYPE_KEY_MAX, true) ||
+        !check_text(req, "description", m->description, DESCRIPTION_MAX, false) ||
+        !check_text(req, "vendor", m->vendor, VENDOR_MAX, false))
+        return false;
+    if (m->encrypted) {
+        api_fail(req, ERR_INVALID, "artifact.encryptionNotSupported",
+                 "Artifact encryption is not supported by this server");
+        return false;
+    }
+    m->name = arena_strdup(&req->arena, m->name);
+    m->version = arena_strdup(&req->arena, m->version);
+    m->type_key = arena_strdup(&req->arena, m->type_key);
+    m->description = arena_strdup(&req->arena, m->description);
+    m->vendor = arena_strdup(&req->arena, m->vendor);
+    return true;
+}
+
+/* Parses the create array; false after replying 400. */
+static bool read_new_sms(struct request *req, struct software_module **mods, size_t *n)
+{
+    struct json_value *doc;
+    if (!mgmt_parse_body(req, &doc))
+        return false;
+    *n = json_array_len(doc);
+    bool ok = json_kind(doc) == JSON_ARRAY && *n > 0;
+    if (!ok)
+        api_fail(req, ERR_INVALID, "rest.body.notReadable",
+                 "Expected a non-empty JSON array of software modules");
+    *mods = arena_alloc(&req->arena, sizeof(**mods) * (*n ? *n : 1));
+    for (size_t i = 0; ok && i < *n; i++)
+        ok = read_new_sm(req, json_array_at(doc, i), &(*mods)[i]);
+    json_doc_free(doc);
+    return ok;
+}
+
+/* Inserts every module and reads each back (for typeName) in one transaction. */
+static int create_all(struct store *s, struct request *req, struct software_module *mods, size_t n,
+                      struct error *e)
+{
+    int rc = store_begin(s, e);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if ((rc = store_sm_create(s, &mods[i], req->user, e)) == 0)
+            rc = store_sm_get(s, mods[i].id, &req->arena, &mods[i], e);
+    if (rc == 0)
+        return store_commit(s, e);
+    store_rollback(s);
+    return rc;
+}
+
+static void create_sms(struct request *req)
+{
+    struct software_module *mods;
+    size_t n;
+    struct error e;
+    if (!read_new_sms(req, &mods, &n))
+        return;
+    if (create_all(req_store(req), req, mods, n, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    struct jw w;
+    jw_init(&w);
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < n; i++)
+        mgmt_write_sm(&w, req, &mods[i]);
+    jw_arr_end(&w);
+    mgmt_reply(req, 201, &w);
+}
+
+static void list_sms(struct request *req)
+{
+    struct list_query q;
+    if (!mgmt_list_query(req, &q))
+        return;
+    struct software_module *items;
+    size_t count;
+    int64_t total;
+    struct error e;
+    if (store_sm_list(req_store(req), &q, &req->arena, &items, &count, &total, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    struct jw w;
+    jw_init(&w);
+    mgmt_begin_page(&w);
+    for (size_t i = 0; i < count; i++)
+        mgmt_write_sm(&w, req, &items[i]);
+    mgmt_end_page(&w, count, total);
+    mgmt_reply(req, 200, &w);
+}
+
+static void reply_sm(struct request *req, const struct software_module *m)
+{
+    struct jw w;
+    jw_init(&w);
+    mgmt_write_sm(&w, req, m);
+    mgmt_reply(req, 200, &w);
+}
+
+/* GET shows a soft-deleted module too (deleted: true): hawkBit's get(id) is a plain
+ * findById, only its lists filter on deleted = false. */
+static void get_sm(struct request *req)
+{
+    struct software_module m;
+    if (mgmt_load_sm(req, 0, &m))
+        reply_sm(req, &m);
+}
+
+/* Applies {description, vendor, locked} (name, version and type are immutable and
+ * ignored, as in hawkBit); false after replying 400. */
+static bool apply_sm_update(struct request *req, struct json_value *doc, struct software_module *m)
+{
+    struct error e;
+    if (json_kind(doc) != JSON_OBJECT) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Expected a JSON object");
+        return false;
+    }
+    if (json_member_string(doc, "description", &m->description, &e) < 0 ||
+        json_member_string(doc, "vendor", &m->vendor, &e) < 0 ||
+        json_member_bool(doc, "locked", &m->locked, &e) < 0) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    if (!check_text(req, "description", m->description, DESCRIPTION_MAX, false) ||
+        !check_text(req, "vendor", m->vendor, VENDOR_MAX, false))
+        return false;
+    m->description = arena_strdup(&req->arena, m->description);
+    m->vendor = arena_strdup(&req->arena, m->vendor);
+    return true;
+}
+
+static void update_sm(struct request *req)
+{
+    struct json_value *doc;
+    struct software_module m;
+    struct error e;
+    if (!mgmt_parse_body(req, &doc))
+        return;
+    if (!mgmt_load_sm(req, 0, &m)) {
+        json_doc_free(doc);
+        return;
+    }
+    if (m.deleted) {
+        json_doc_free(doc);
+        api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound",
+                 "SoftwareModule with given identifier {%lld} does not exist.", (long long)m.id);
+        return;
+    }
+    bool ok = apply_sm_update(req, doc, &m);
+    json_doc_free(doc);
+    if (!ok)
+        return;
+    if (store_sm_update(req_store(req), &m, req->user, &e) < 0 ||
+        store_sm_get(req_store(req), m.id, &req->arena, &m, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    reply_sm(req, &m);
+}
+
+/* The rows go first (one transaction), then the bytes: a crash in between leaves
+ * an orphan file, never a row without its file. */
+static void delete_sm(struct request *req)
+{
+    int64_t id;
+    const char **keys;
+    size_t nkeys;
+    struct error e;
+    if (!mgmt_path_id(req, 0, "SoftwareModule", &id))
+        return;
+    if (store_sm_delete(req_store(req), id, req->user, &req->arena, &keys, &nkeys, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    struct blob_store *blobs = app_worker(req)->app->blobs;
+    for (size_t i = 0; i < nkeys; i++)
+        if (blob_delete(blobs, keys[i], &e) < 0)
+            log_error("software module %lld: %s", (long long)id, e.message);
+    http_reply_empty(req, 200);
+}
+
+const struct route mgmt_sm_routes[] = {
+    {"GET", MGMT "/softwaremodules", list_sms, mgmt_paging_params, ROUTE_BODY_NONE, NULL,
+     mgmt_authorize},
+    {"POST", MGMT "/softwaremodules", create_sms, NULL, ROUTE_BODY_JSON, NULL, mgmt_authorize},
+    {"GET", MGMT "/softwaremodules/{}", get_sm, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
+    {"PUT", MGMT "/softwaremodules/{}", update_sm, NULL, ROUTE_BODY_JSON, NULL, mgmt_authorize},
+    {"DELETE", MGMT "/softwaremodules/{}", delete_sm, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
+    {0},
+};

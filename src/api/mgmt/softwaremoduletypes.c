@@ -1,0 +1,264 @@
+/* /rest/v1/softwaremoduletypes: create, list, read, update, delete. */
+#include "api/mgmt/common.h"
+#include "api/mgmt/views.h"
+
+#include "store/sm_store.h"
+
+#include <string.h>
+
+/* hawkBit's column sizes for type entities. */
+#define KEY_MAX 64
+#define NAME_MAX_LEN 128
+#define DESCRIPTION_MAX 512
+#define COLOUR_MAX 16
+#define MAX_ASSIGNMENTS_MAX 2147483647
+
+void mgmt_write_sm_type(struct jw *w, struct request *req, const struct sm_type *t)
+{
+    jw_obj_begin(w);
+    mgmt_write_audit(w, &t->audit);
+    jw_kv_str(w, "name", t->name);
+    jw_kv_str_opt(w, "description", t->description);
+    jw_kv_str(w, "key", t->key);
+    jw_kv_int(w, "maxAssignments", t->max_assignments);
+    jw_kv_int(w, "minArtifacts", t->min_artifacts);
+    jw_kv_str_opt(w, "colour", t->colour);
+    jw_kv_bool(w, "deleted", t->deleted);
+    jw_kv_int(w, "id", t->id);
+    jw_key(w, "_links");
+    jw_obj_begin(w);
+    mgmt_write_link(w, req, "self", MGMT "/softwaremoduletypes/%lld", (long long)t->id);
+    jw_obj_end(w);
+    jw_obj_end(w);
+}
+
+/* Rejects a text field longer than max, or empty when required; false after replying. */
+static bool check_text(struct request *req, const char *field, const char *v, size_t max,
+                       bool required)
+{
+    if (required && (!v || !*v)) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is required", field);
+        return false;
+    }
+    if (v && strlen(v) > max) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is longer than %zu", field,
+                 max);
+        return false;
+    }
+    return true;
+}
+
+static bool check_counts(struct request *req, const struct sm_type *t)
+{
+    if (t->max_assignments < 1 || t->max_assignments > MAX_ASSIGNMENTS_MAX ||
+        t->min_artifacts < 0 || t->min_artifacts > MAX_ASSIGNMENTS_MAX) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable",
+                 "maxAssignments must be at least 1 and minArtifacts at least 0");
+        return false;
+    }
+    return true;
+}
+
+/* Reads one element of the create array into t (strings copied to the arena);
+ * false after replying 400. */
+static bool read_new_type(struct request *req, struct json_value *item, struct sm_type *t)
+{
+    struct error e;
+    memset(t, 0, sizeof(*t));
+    t->max_assignments = 1;
+    if (json_kind(item) != JSON_OBJECT) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable",
+                 "Each software module type must be an object");
+        return false;
+    }
+    if (json_member_string(item, "key", &t->key, &e) < 0 ||
+        json_member_string(item, "name", &t->name, &e) < 0 ||
+        json_member_string(item, "description", &t->description, &e) < 0 ||
+        json_member_string(item, "colour", &t->colour, &e) < 0 ||
+        json_member_int(item, "maxAssignments", &t->max_assignments, &e) < 0 ||
+        json_member_int(item, "minArtifacts", &t->min_artifacts, &e) < 0) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    if (!check_text(req, "key", t->key, KEY_MAX, true) ||
+        !check_text(req, "name", t->name, NAME_MAX_LEN, true) ||
+        !check_text(req, "description", t->description, DESCRIPTION_MAX, false) ||
+        !check_text(req, "colour", t->colour, COLOUR_MAX, false) || !check_counts(req, t))
+        return false;
+    t->key = arena_strdup(&req->arena, t->key);
+    t->name = arena_strdup(&req->arena, t->name);
+    t->description = arena_strdup(&req->arena, t->description);
+    t->colour = arena_strdup(&req->arena, t->colour);
+    return true;
+}
+
+/* Parses the create array; false after replying 400. */
+static bool read_new_types(struct request *req, struct sm_type **types, size_t *n)
+{
+    struct json_value *doc;
+    if (!mgmt_parse_body(req, &doc))
+        return false;
+    *n = json_array_len(doc);
+    bool ok = json_kind(doc) == JSON_ARRAY && *n > 0;
+    if (!ok)
+        api_fail(req, ERR_INVALID, "rest.body.notReadable",
+                 "Expected a non-empty JSON array of software module types");
+    *types = arena_alloc(&req->arena, sizeof(**types) * (*n ? *n : 1));
+    for (size_t i = 0; ok && i < *n; i++)
+        ok = read_new_type(req, json_array_at(doc, i), &(*types)[i]);
+    json_doc_free(doc);
+    return ok;
+}
+
+static void create_types(struct request *req)
+{
+    struct sm_type *types;
+    size_t n;
+    if (!read_new_types(req, &types, &n))
+        return;
+    struct store *s = req_store(req);
+    struct error e;
+    if (store_begin(s, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (store_sm_type_create(s, &types[i], req->user, &e) < 0) {
+            store_rollback(s);
+            mgmt_fail(req, &e);
+            return;
+        }
+    if (store_commit(s, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    struct jw w;
+    jw_init(&w);
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < n; i++)
+        mgmt_write_sm_type(&w, req, &types[i]);
+    jw_arr_end(&w);
+    mgmt_reply(req, 201, &w);
+}
+
+static void list_types(struct request *req)
+{
+    struct list_query q;
+    if (!mgmt_list_query(req, &q))
+        return;
+    struct sm_type *items;
+    size_t count;
+    int64_t total;
+    struct error e;
+    if (store_sm_type_list(req_store(req), &q, &req->arena, &items, &count, &total, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    struct jw w;
+    jw_init(&w);
+    mgmt_begin_page(&w);
+    for (size_t i = 0; i < count; i++)
+        mgmt_write_sm_type(&w, req, &items[i]);
+    mgmt_end_page(&w, count, total);
+    mgmt_reply(req, 200, &w);
+}
+
+static bool load_type(struct request *req, struct sm_type *t)
+{
+    int64_t id;
+    struct error e;
+    if (!mgmt_path_id(req, 0, "SoftwareModuleType", &id))
+        return false;
+    if (store_sm_type_get(req_store(req), id, &req->arena, t, &e) < 0) {
+        mgmt_fail(req, &e);
+        return false;
+    }
+    return true;
+}
+
+static void reply_type(struct request *req, int status, const struct sm_type *t)
+{
+    struct jw w;
+    jw_init(&w);
+    mgmt_write_sm_type(&w, req, t);
+    mgmt_reply(req, status, &w);
+}
+
+/* GET shows soft-deleted types too (deleted: true), as hawkBit does. */
+static void get_type(struct request *req)
+{
+    struct sm_type t;
+    if (load_type(req, &t))
+        reply_type(req, 200, &t);
+}
+
+/* Applies {description, colour} (other members are ignored, as in hawkBit); false
+ * after replying 400. */
+static bool apply_type_update(struct request *req, struct json_value *doc, struct sm_type *t)
+{
+    struct error e;
+    if (json_kind(doc) != JSON_OBJECT) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Expected a JSON object");
+        return false;
+    }
+    if (json_member_string(doc, "description", &t->description, &e) < 0 ||
+        json_member_string(doc, "colour", &t->colour, &e) < 0) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    if (!check_text(req, "description", t->description, DESCRIPTION_MAX, false) ||
+        !check_text(req, "colour", t->colour, COLOUR_MAX, false))
+        return false;
+    t->description = arena_strdup(&req->arena, t->description);
+    t->colour = arena_strdup(&req->arena, t->colour);
+    return true;
+}
+
+static void update_type(struct request *req)
+{
+    struct json_value *doc;
+    struct sm_type t;
+    if (!mgmt_parse_body(req, &doc))
+        return;
+    if (!load_type(req, &t)) {
+        json_doc_free(doc);
+        return;
+    }
+    bool ok = apply_type_update(req, doc, &t);
+    json_doc_free(doc);
+    struct error e;
+    if (!ok)
+        return;
+    if (store_sm_type_update(req_store(req), &t, req->user, &e) < 0 ||
+        store_sm_type_get(req_store(req), t.id, &req->arena, &t, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    reply_type(req, 200, &t);
+}
+
+static void delete_type(struct request *req)
+{
+    int64_t id;
+    struct error e;
+    if (!mgmt_path_id(req, 0, "SoftwareModuleType", &id))
+        return;
+    if (store_sm_type_delete(req_store(req), id, req->user, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    http_reply_empty(req, 200);
+}
+
+const struct route mgmt_sm_type_routes[] = {
+    {"GET", MGMT "/softwaremoduletypes", list_types, mgmt_paging_params, ROUTE_BODY_NONE, NULL,
+     mgmt_authorize},
+    {"POST", MGMT "/softwaremoduletypes", create_types, NULL, ROUTE_BODY_JSON, NULL,
+     mgmt_authorize},
+    {"GET", MGMT "/softwaremoduletypes/{}", get_type, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
+    {"PUT", MGMT "/softwaremoduletypes/{}", update_type, NULL, ROUTE_BODY_JSON, NULL,
+     mgmt_authorize},
+    {"DELETE", MGMT "/softwaremoduletypes/{}", delete_type, NULL, ROUTE_BODY_NONE, NULL,
+     mgmt_authorize},
+    {0},
+};
