@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,12 +142,18 @@ static void *worker_main(void *arg)
     w->app_state = srv->cfg.worker_init ? srv->cfg.worker_init(w->index, srv->cfg.app) : NULL;
     if (srv->cfg.worker_init && !w->app_state)
         goto failed;
+    /* With SIGPIPE blocked in this thread MHD may use sendfile() for file replies;
+     * without MHD_OPTION_SIGPIPE_HANDLED_BY_APP it copies them 4 KiB at a time. */
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
     w->daemon = MHD_start_daemon(
         MHD_USE_EPOLL, 0, NULL, NULL, http_access_handler, w,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)w->listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
         http_request_completed, w, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
         MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
-        srv->cfg.max_connections, MHD_OPTION_END);
+        srv->cfg.max_connections, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
     if (!w->daemon)
         goto failed;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_EPOLL_FD);

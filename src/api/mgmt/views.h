@@ -11,6 +11,13 @@ void mgmt_write_target(struct jw *w, struct request *req, const struct target *t
 void mgmt_write_target_ds_summary(struct jw *w, struct request *req, const struct target *t);
 /** Loads a target by controllerId; false after replying 404. */
 bool mgmt_load_target(struct request *req, const char *controller_id, struct target *t);
+/** MgmtSoftwareModuleType with its self link. */
+void mgmt_write_sm_type(struct jw *w, struct request *req, const struct sm_type *t);
+/** MgmtSoftwareModule with its links (self, artifacts, type, metadata). */
+void mgmt_write_sm(struct jw *w, struct request *req, const struct software_module *m);
+/** Loads the software module whose id is path parameter idx (soft-deleted ones
+ * included, check m->deleted); false after replying 404. */
+bool mgmt_load_sm(struct request *req, int idx, struct software_module *m);
 
 /** MgmtAction; `full` adds the links and distributionSet summary of GET .../actions/{a}. */
 void mgmt_write_action(struct jw *w, struct request *req, const struct action *x, bool full);
