@@ -3,9 +3,11 @@
  *
  * MHD calls the handler once with headers only, then once per body chunk, then a
  * last time with no data. Replies are queued on that last call, never on the first
- * (queuing on the first makes MHD close the keep-alive connection). An error found
- * while a body is still arriving (401, 413, a failed upload) is queued at once,
- * which makes MHD drop the rest of the body and close the connection. */
+ * (queuing on the first makes MHD close the keep-alive connection). When a body is
+ * coming, errors known from the headers alone (404, 405, 401, 413 by Content-Length)
+ * are queued on the first call: MHD then answers without reading the body and closes
+ * the connection. Once the body has started to arrive MHD refuses to queue a reply,
+ * so an error found later (a failed upload) ends the connection without one. */
 #include "http/internal.h"
 #include "http/router.h"
 
@@ -385,6 +387,12 @@ static void take_body(struct http_conn_state *st, const char *data, size_t size)
     }
 }
 
+static bool has_body(struct request *req)
+{
+    const char *cl = http_header(req, "Content-Length");
+    return (cl && strspn(cl, "0") != strlen(cl)) || http_header(req, "Transfer-Encoding");
+}
+
 static void route_request(struct http_conn_state *st)
 {
     struct request *req = &st->req;
@@ -419,7 +427,12 @@ enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *conn, cons
         atomic_fetch_add(&w->in_flight, 1);
         *con_cls = st;
         route_request(st);
-        return MHD_YES;
+        if (!has_body(&st->req))
+            return MHD_YES;
+        st->started = true;
+        if (!st->replied)
+            start_request(st);
+        return st->replied ? queue(st) : MHD_YES;
     }
     if (!st->started) {
         st->started = true;
