@@ -1,10 +1,13 @@
 /* Tests src/auth/auth.c: Argon2id hashing, the verification cache, Basic header
  * parsing and constant-time secret comparison. */
+/* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>

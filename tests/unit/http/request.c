@@ -1,11 +1,14 @@
 /* Tests src/http/request.c (and the server loop of src/http/server.c) in process: a
  * real http_server on a free loopback port with a small route table, spoken to over
  * plain sockets. */
+/* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -46,8 +49,8 @@ static void h_hello(struct request *req)
 
 static void h_echo(struct request *req)
 {
-    http_reply_bytes(req, 200, dup_bytes(req->body ? req->body : "", req->body_len),
-                     req->body_len, "application/octet-stream");
+    http_reply_bytes(req, 200, dup_bytes(req->body ? req->body : "", req->body_len), req->body_len,
+                     "application/octet-stream");
 }
 
 static void h_param(struct request *req)
@@ -414,8 +417,12 @@ static void test_stop_with_idle_keep_alive_connections(void **state)
 {
     /* A second server, stopped while clients hold idle keep-alive connections. */
     struct http_server_config cfg = {
-        .listen = "127.0.0.1:0", .workers = 1, .max_body = MAX_BODY,
-        .timeout_seconds = 60,   .max_connections = 64, .routes = tables,
+        .listen = "127.0.0.1:0",
+        .workers = 1,
+        .max_body = MAX_BODY,
+        .timeout_seconds = 60,
+        .max_connections = 64,
+        .routes = tables,
     };
     struct error err = {0};
     struct http_server *s2 = http_server_start(&cfg, &err);
@@ -442,12 +449,16 @@ static void test_stop_with_idle_keep_alive_connections(void **state)
 
 static void test_bad_listen_address(void **state)
 {
-    const char *bad[] = {"nonsense", "127.0.0.1", "127.0.0.1:99999", "300.1.1.1:80",
-                         "[::1:80", "127.0.0.1:-1", NULL};
+    const char *bad[] = {"nonsense",     "127.0.0.1", "127.0.0.1:99999", "300.1.1.1:80", "[::1:80",
+                         "127.0.0.1:-1", NULL};
     for (const char *const *a = bad; *a; a++) {
         struct http_server_config cfg = {
-            .listen = *a, .workers = 1, .max_body = MAX_BODY,
-            .timeout_seconds = 5, .max_connections = 64, .routes = tables,
+            .listen = *a,
+            .workers = 1,
+            .max_body = MAX_BODY,
+            .timeout_seconds = 5,
+            .max_connections = 64,
+            .routes = tables,
         };
         struct error err = {0};
         struct http_server *s = http_server_start(&cfg, &err);

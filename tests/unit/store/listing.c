@@ -1,11 +1,14 @@
 /* Tests src/store/listing.c: sort expressions become ORDER BY clauses made only of
  * whitelisted columns. Each clause produced is also run against a real temporary
  * SQLite database, to prove it is valid SQL that orders as asked. */
+/* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,12 +187,12 @@ static void test_bad_direction(void **state)
 static void test_syntax_errors(void **state)
 {
     struct fixture *f = *state;
-    expect_error(f, "id", SYNTAX);         /* no direction */
-    expect_error(f, ":ASC", SYNTAX);       /* no field */
+    expect_error(f, "id", SYNTAX);   /* no direction */
+    expect_error(f, ":ASC", SYNTAX); /* no field */
     expect_error(f, ":", SYNTAX);
     expect_error(f, ",", SYNTAX);
-    expect_error(f, "id:ASC,", SYNTAX);    /* trailing comma */
-    expect_error(f, ",id:ASC", SYNTAX);    /* leading comma */
+    expect_error(f, "id:ASC,", SYNTAX);          /* trailing comma */
+    expect_error(f, ",id:ASC", SYNTAX);          /* leading comma */
     expect_error(f, "id:ASC,,name:ASC", SYNTAX); /* empty term */
     expect_error(f, "id:ASC,name", SYNTAX);
     expect_error(f, "id:ASC,:DESC", SYNTAX);

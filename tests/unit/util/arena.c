@@ -1,9 +1,12 @@
 /* Tests src/util/arena.c */
+/* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,9 +1,12 @@
 /* Tests src/util/json_read.c: strict parsing and the typed member readers. */
+/* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +73,10 @@ static char *nested_objects(int depth)
 
 static void test_documents(void **state)
 {
-    const char *ok[] = {"{}", "[]", "{\"a\":[1,2,{\"b\":null}]}", " \t\r\n{}\n", "\"text\"",
-                        "42", "-0", "1.5e3", "true", "false", "null", NULL};
+    const char *ok[] = {"{}",          "[]",       "{\"a\":[1,2,{\"b\":null}]}",
+                        " \t\r\n{}\n", "\"text\"", "42",
+                        "-0",          "1.5e3",    "true",
+                        "false",       "null",     NULL};
     for (const char *const *t = ok; *t; t++)
         json_doc_free(parse(*t));
 }
@@ -128,9 +133,11 @@ static void test_comments(void **state)
  * past the typed member readers as something else than what it looks like. */
 static void test_non_json_syntax(void **state)
 {
-    const char *bad[] = {"", "   ", "{", "}", "{\"a\":1,}", "{a:1}", "[01]", "[.5]",
-                         "[+1]", "[0x10]", "{\"a\" 1}", "{\"a\":}", "[\"a\\x\"]",
-                         "[\"\\u12\"]", "tru", "nul", "True", "\xef\xbb\xbf{}", NULL};
+    const char *bad[] = {
+        "",           "   ",         "{",    "}",      "{\"a\":1,}", "{a:1}",
+        "[01]",       "[.5]",        "[+1]", "[0x10]", "{\"a\" 1}",  "{\"a\":}",
+        "[\"a\\x\"]", "[\"\\u12\"]", "tru",  "nul",    "True",       "\xef\xbb\xbf{}",
+        NULL};
     for (const char *const *t = bad; *t; t++)
         reject(*t);
 }
@@ -157,10 +164,10 @@ static void test_nesting_limit(void **state)
 static void test_invalid_utf8(void **state)
 {
     reject("[\"\xff\"]");
-    reject("[\"\xc3\"]");             /* truncated sequence */
-    reject("[\"\xc3\x28\"]");         /* bad continuation byte */
-    reject("[\"\xe2\x82\"]");         /* truncated 3-byte sequence */
-    reject("{\"\x80\":1}");           /* in a key */
+    reject("[\"\xc3\"]");     /* truncated sequence */
+    reject("[\"\xc3\x28\"]"); /* bad continuation byte */
+    reject("[\"\xe2\x82\"]"); /* truncated 3-byte sequence */
+    reject("{\"\x80\":1}");   /* in a key */
     json_doc_free(parse("[\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"]")); /* é € 😀 */
     json_doc_free(parse("[\"\\u00e9\\ud83d\\ude00\"]"));
 }
@@ -223,7 +230,7 @@ static void test_null_member_vs_absent(void **state)
 {
     struct json_value *doc = parse("{\"n\":null}");
     struct json_value *n = json_get(doc, "n");
-    assert_non_null(n); /* present ... */
+    assert_non_null(n);                        /* present ... */
     assert_int_equal(json_kind(n), JSON_NULL); /* ... and null */
     assert_null(json_get(doc, "missing"));
     /* The null value is inert in every accessor. */
@@ -328,11 +335,11 @@ static void test_member_string(void **state)
 
 static void test_member_int(void **state)
 {
-    struct json_value *doc = parse(
-        "{\"i\":-12,\"max\":9223372036854775807,\"min\":-9223372036854775807,\"d\":1.0,"
-        "\"e\":1e2,\"s\":\"5\",\"b\":true,\"n\":null,\"a\":[1],\"nan\":NaN,"
-        "\"big\":9223372036854775808,\"huge\":99999999999999999999,"
-        "\"u64\":18446744073709551615,\"neg\":-9223372036854775809}");
+    struct json_value *doc =
+        parse("{\"i\":-12,\"max\":9223372036854775807,\"min\":-9223372036854775807,\"d\":1.0,"
+              "\"e\":1e2,\"s\":\"5\",\"b\":true,\"n\":null,\"a\":[1],\"nan\":NaN,"
+              "\"big\":9223372036854775808,\"huge\":99999999999999999999,"
+              "\"u64\":18446744073709551615,\"neg\":-9223372036854775809}");
     struct error err = {0};
     int64_t out = 99;
     assert_int_equal(json_member_int(doc, "i", &out, &err), 1);

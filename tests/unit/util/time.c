@@ -1,9 +1,12 @@
 /* Tests src/util/time.c */
+/* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,14 +47,16 @@ static void test_out_of_range(void **state)
 
 static void test_wrong_shape(void **state)
 {
+    /* The last one has Arabic-Indic digits. */
+    /* clang-format off */
     const char *bad[] = {
         "", "0", "00", "00:", "00:0", "00:00", "00:00:", "00:00:0", "1:00:00", "01:0:00",
         "01:00:0", "001:00:00", "01:00:000", "01:00:00 ", " 01:00:00", "01:00:00\n",
         "01-00-00", "01.00.00", "010000", "01:00:00:00", "+1:00:00", "-1:00:00", "01:+1:00",
         "01:-1:00", "aa:bb:cc", "1a:00:00", "0x:00:00", "01:00:0a", "::::::::", "01::00:00",
-        "\xd9\xa1\xd9\xa1:00:00", /* Arabic-Indic digits */
-        NULL,
+        "\xd9\xa1\xd9\xa1:00:00", NULL,
     };
+    /* clang-format on */
     for (const char *const *s = bad; *s; s++)
         if (hms(*s) != -1)
             fail_msg("'%s' parsed as %d", *s, hms(*s));
@@ -80,10 +85,8 @@ static void test_clocks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),
-        cmocka_unit_test(test_out_of_range),
-        cmocka_unit_test(test_wrong_shape),
-        cmocka_unit_test(test_null_and_embedded_nul),
+        cmocka_unit_test(test_valid),       cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_wrong_shape), cmocka_unit_test(test_null_and_embedded_nul),
         cmocka_unit_test(test_clocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
