@@ -52,7 +52,7 @@ int listing_order_by(const struct sort_field *fields, const char *sort, const ch
         else
             return err_set(err, ERR_INVALID, "rest.param.invalidDirection",
                            "Sort direction must be ASC or DESC");
-        if (strlen(sql) + strlen(column) + 8 >= cap)
+        if (terms == LISTING_MAX_SORT_TERMS || strlen(sql) + strlen(column) + 8 >= cap)
             return err_set(err, ERR_INVALID, "rest.param.sortParamSyntax", "Too many sort fields");
         if (terms++)
             strcat(sql, ", ");

@@ -15,6 +15,10 @@ struct sort_field {
     const char *column; /* SQL expression */
 };
 
+/* At most this many "field:DIR" terms in one sort expression. SQLite refuses more
+ * than 2000 ORDER BY terms, which would otherwise surface as a 500. */
+#define LISTING_MAX_SORT_TERMS 32
+
 /** Builds " ORDER BY ..." for q->sort (or default_order when none) into *out.
  * ERR_INVALID with hawkBit's sortParamSyntax / invalidField / invalidDirection codes. */
 int listing_order_by(const struct sort_field *fields, const char *sort, const char *default_order,

@@ -1,5 +1,6 @@
 #include "util/arena.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +29,24 @@ void arena_free(struct arena *a)
     a->head = NULL;
 }
 
+static _Noreturn void out_of_memory(void)
+{
+    fputs("falconet: out of memory\n", stderr);
+    abort();
+}
+
 void *arena_alloc(struct arena *a, size_t size)
 {
+    /* Rounding up, or adding the block header, would wrap around to a small size. */
+    if (size > SIZE_MAX - 15 - sizeof(struct arena_block))
+        out_of_memory();
     size = (size + 15) & ~(size_t)15;
     struct arena_block *b = a->head;
     if (!b || b->size - b->used < size) {
         size_t bsize = size > ARENA_BLOCK_SIZE ? size : ARENA_BLOCK_SIZE;
         b = malloc(sizeof(*b) + bsize);
-        if (!b) {
-            fputs("falconet: out of memory\n", stderr);
-            abort();
-        }
+        if (!b)
+            out_of_memory();
         b->used = 0;
         b->size = bsize;
         b->next = a->head;

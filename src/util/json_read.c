@@ -93,6 +93,9 @@ size_t json_array_len(const struct json_value *arr)
 
 struct json_value *json_array_at(const struct json_value *arr, size_t i)
 {
+    /* json_object_array_get_idx() asserts that it is given an array. */
+    if (!arr || !json_object_is_type(jo(arr), json_type_array))
+        return NULL_VALUE;
     json_object *e = json_object_array_get_idx(jo(arr), i);
     return e ? (struct json_value *)e : NULL_VALUE;
 }

@@ -25,6 +25,8 @@ enum json_kind json_kind(const struct json_value *v);
  * are returned as a value of kind JSON_NULL. */
 struct json_value *json_get(const struct json_value *obj, const char *key);
 size_t json_array_len(const struct json_value *arr);
+/** Element i of an array; the JSON_NULL value when i is out of range or arr is not
+ * an array. */
 struct json_value *json_array_at(const struct json_value *arr, size_t i);
 
 /** Visits every member of an object in document order; stops when fn returns < 0. */

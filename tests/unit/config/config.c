@@ -1,9 +1,12 @@
 /* Tests src/config/config.c: defaults, INI files, environment overrides, validation. */
+/* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +15,18 @@
 #include "config/config.h"
 
 static const char *const env_names[] = {
-    "FALCONET_SERVER_LISTEN",          "FALCONET_SERVER_DATA_DIR",
-    "FALCONET_SERVER_WORKERS",         "FALCONET_SERVER_MAX_BODY_BYTES",
-    "FALCONET_SERVER_TIMEOUT_SECONDS", "FALCONET_SERVER_MAX_CONNECTIONS",
-    "FALCONET_SERVER_TENANT",          "FALCONET_DATABASE_PATH",
-    "FALCONET_STORAGE_PATH",           "FALCONET_STORAGE_MAX_ARTIFACT_BYTES",
-    "FALCONET_ADMIN_PASSWORD",         "FALCONET_LOG_LEVEL",
+    "FALCONET_SERVER_LISTEN",
+    "FALCONET_SERVER_DATA_DIR",
+    "FALCONET_SERVER_WORKERS",
+    "FALCONET_SERVER_MAX_BODY_BYTES",
+    "FALCONET_SERVER_TIMEOUT_SECONDS",
+    "FALCONET_SERVER_MAX_CONNECTIONS",
+    "FALCONET_SERVER_TENANT",
+    "FALCONET_DATABASE_PATH",
+    "FALCONET_STORAGE_PATH",
+    "FALCONET_STORAGE_MAX_ARTIFACT_BYTES",
+    "FALCONET_ADMIN_PASSWORD",
+    "FALCONET_LOG_LEVEL",
     NULL,
 };
 

@@ -1,9 +1,12 @@
 /* Tests src/http/router.c */
+/* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <string.h>
 
 #include "http/router.h"
@@ -88,8 +91,9 @@ static void test_params_are_captured_and_copied(void **state)
 static void test_four_params(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(match(f, "GET", "/DEFAULT/controller/v1/dev/softwaremodules/7/artifacts/a.bin"),
-                     ROUTE_FOUND);
+    assert_int_equal(
+        match(f, "GET", "/DEFAULT/controller/v1/dev/softwaremodules/7/artifacts/a.bin"),
+        ROUTE_FOUND);
     assert_ptr_equal(f->route, &table_one[5]);
     assert_string_equal(f->params[0], "DEFAULT");
     assert_string_equal(f->params[1], "dev");
@@ -239,8 +243,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_param_does_not_span_slashes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_trailing_slash_is_tolerated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_trailing_slashes_are_not, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_prefixes_and_extensions_do_not_match, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_prefixes_and_extensions_do_not_match, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_method_vs_no_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_method_found_in_later_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_head_matches_get, setup, teardown),
