@@ -136,34 +136,19 @@ static int collect_actions(struct db_stmt *st, struct arena *a, size_t cap, stru
     return rc < 0 ? rc : 0;
 }
 
+static void read_action_item(struct db_stmt *st, struct arena *a, void *item)
+{
+    read_action(st, a, item);
+}
+
 int store_action_list_for_target(struct store *s, int64_t target_id, const struct list_query *q,
                                  struct arena *a, struct action **items, size_t *count,
                                  int64_t *total, struct error *err)
 {
-    const char *order;
-    if (listing_check_filter(q, err) < 0 ||
-        listing_order_by(action_sort_fields, q->sort, "a.id DESC", a, &order, err) < 0)
-        return -ERR_INVALID;
-    struct db_stmt *st =
-        db_prepare(s->db, "SELECT COUNT(*) FROM actions WHERE target_id = ?", err);
-    if (!st)
-        return -ERR_INTERNAL;
-    db_bind_int(st, 1, target_id);
-    int rc = db_step(st, err);
-    *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    const char *sql = arena_sprintf(a,
-                                    "SELECT " ACTION_COLUMNS " FROM actions a JOIN targets t ON"
-                                    " t.id = a.target_id WHERE a.target_id = ?%s LIMIT %lld"
-                                    " OFFSET %lld",
-                                    order, (long long)q->limit, (long long)q->offset);
-    st = db_prepare_temp(s->db, sql, err);
-    if (!st)
-        return -ERR_INTERNAL;
-    db_bind_int(st, 1, target_id);
-    return collect_actions(st, a, (size_t)q->limit, items, count, err);
+    return listing_page(s->db, ACTION_COLUMNS,
+                        "actions a JOIN targets t ON t.id = a.target_id WHERE a.target_id = ?",
+                        target_id, action_sort_fields, "a.id DESC", q, a, sizeof(**items),
+                        read_action_item, (void **)items, count, total, err);
 }
 
 int store_action_list_active(struct store *s, int64_t target_id, struct arena *a,
@@ -239,45 +224,25 @@ int store_action_status_add(struct store *s, int64_t action_id, const char *stat
     return db_run(st, err);
 }
 
+static void read_status_item(struct db_stmt *st, struct arena *a, void *item)
+{
+    struct action_status *x = item;
+    x->id = db_col_int(st, 0);
+    x->action_id = db_col_int(st, 1);
+    x->status = arena_strdup(a, db_col_text(st, 2));
+    x->code = db_col_opt_int(st, 3);
+    x->messages_json = arena_strdup(a, db_col_text(st, 4));
+    x->occurred_at = db_col_int(st, 5);
+    x->reported_at = db_col_int(st, 6);
+}
+
 int store_action_status_list(struct store *s, int64_t action_id, const struct list_query *q,
                              struct arena *a, struct action_status **items, size_t *count,
                              int64_t *total, struct error *err)
 {
-    const char *order;
-    if (listing_check_filter(q, err) < 0 ||
-        listing_order_by(status_sort_fields, q->sort, "id DESC", a, &order, err) < 0)
-        return -ERR_INVALID;
-    struct db_stmt *st =
-        db_prepare(s->db, "SELECT COUNT(*) FROM action_statuses WHERE action_id = ?", err);
-    if (!st)
-        return -ERR_INTERNAL;
-    db_bind_int(st, 1, action_id);
-    int rc = db_step(st, err);
-    *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    const char *sql = arena_sprintf(a,
-                                    "SELECT id, action_id, status, code, messages, occurred_at,"
-                                    " reported_at FROM action_statuses WHERE action_id = ?%s"
-                                    " LIMIT %lld OFFSET %lld",
-                                    order, (long long)q->limit, (long long)q->offset);
-    st = db_prepare_temp(s->db, sql, err);
-    if (!st)
-        return -ERR_INTERNAL;
-    db_bind_int(st, 1, action_id);
-    *items = arena_alloc(a, sizeof(**items) * (size_t)q->limit);
-    *count = 0;
-    while ((rc = db_step(st, err)) == DB_ROW && *count < (size_t)q->limit) {
-        struct action_status *x = &(*items)[(*count)++];
-        x->id = db_col_int(st, 0);
-        x->action_id = db_col_int(st, 1);
-        x->status = arena_strdup(a, db_col_text(st, 2));
-        x->code = db_col_opt_int(st, 3);
-        x->messages_json = arena_strdup(a, db_col_text(st, 4));
-        x->occurred_at = db_col_int(st, 5);
-        x->reported_at = db_col_int(st, 6);
-    }
-    db_done(st);
-    return rc < 0 ? rc : 0;
+    return listing_page(s->db,
+                        "id, action_id, status, code, messages, occurred_at, reported_at",
+                        "action_statuses WHERE action_id = ?", action_id, status_sort_fields,
+                        "id DESC", q, a, sizeof(**items), read_status_item, (void **)items,
+                        count, total, err);
 }

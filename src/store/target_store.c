@@ -178,53 +178,33 @@ int store_target_delete(struct store *s, const char *controller_id, struct error
     return rc;
 }
 
-/* Runs a count and a page query that share one WHERE clause with up to one bound id. */
-static int list_where(struct store *s, const char *where, int64_t bound_id,
+static void read_target_item(struct db_stmt *st, struct arena *a, void *item)
+{
+    read_target(st, a, item);
+}
+
+static int list_where(struct store *s, const char *from_where, int64_t bound_id,
                       const struct list_query *q, struct arena *a, struct target **items,
                       size_t *count, int64_t *total, struct error *err)
 {
-    const char *order;
-    if (listing_check_filter(q, err) < 0 ||
-        listing_order_by(target_sort_fields, q->sort, "t.controller_id ASC", a, &order, err) < 0)
-        return -ERR_INVALID;
-    const char *count_sql = arena_sprintf(a, "SELECT COUNT(*) FROM targets t %s", where);
-    struct db_stmt *st = db_prepare_temp(s->db, count_sql, err);
-    if (!st)
-        return -ERR_INTERNAL;
-    if (bound_id >= 0)
-        db_bind_int(st, 1, bound_id);
-    int rc = db_step(st, err);
-    *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    const char *sql = arena_sprintf(a, "SELECT " TARGET_COLUMNS " FROM targets t %s%s LIMIT %lld"
-                                       " OFFSET %lld",
-                                    where, order, (long long)q->limit, (long long)q->offset);
-    st = db_prepare_temp(s->db, sql, err);
-    if (!st)
-        return -ERR_INTERNAL;
-    if (bound_id >= 0)
-        db_bind_int(st, 1, bound_id);
-    *items = arena_alloc(a, sizeof(**items) * (size_t)(q->limit > 0 ? q->limit : 1));
-    *count = 0;
-    while ((rc = db_step(st, err)) == DB_ROW && *count < (size_t)q->limit)
-        read_target(st, a, &(*items)[(*count)++]);
-    db_done(st);
-    return rc < 0 ? rc : 0;
+    return listing_page(s->db, TARGET_COLUMNS, from_where, bound_id, target_sort_fields,
+                        "t.controller_id ASC", q, a, sizeof(**items), read_target_item,
+                        (void **)items, count, total, err);
 }
 
 int store_target_list(struct store *s, const struct list_query *q, struct arena *a,
                       struct target **items, size_t *count, int64_t *total, struct error *err)
 {
-    return list_where(s, "", -1, q, a, items, count, total, err);
+    return list_where(s, "targets t", -1, q, a, items, count, total, err);
 }
 
 int store_target_list_by_ds(struct store *s, int64_t ds_id, bool installed,
                             const struct list_query *q, struct arena *a, struct target **items,
                             size_t *count, int64_t *total, struct error *err)
 {
-    return list_where(s, installed ? "WHERE t.installed_ds_id = ?" : "WHERE t.assigned_ds_id = ?",
+    return list_where(s,
+                      installed ? "targets t WHERE t.installed_ds_id = ?"
+                                : "targets t WHERE t.assigned_ds_id = ?",
                       ds_id, q, a, items, count, total, err);
 }
 
