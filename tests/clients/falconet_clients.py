@@ -17,6 +17,7 @@ adds what the client tests need on top of them:
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -78,15 +79,22 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def wait_for(fn, timeout, what, interval=0.2, context=None):
+def wait_for(fn, timeout, what, interval=0.2, context=None, abort=None):
     """Call fn() until it returns a truthy value; return it. On timeout raise AssertionError
-    naming `what`, the last value and `context()` (e.g. client log + server log)."""
+    naming `what`, the last value and `context()` (e.g. client log + server log).
+    abort() may return a reason to give up early (e.g. the client got an HTTP error)."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
         last = fn()
         if last:
             return last
+        reason = abort() if abort is not None else None
+        if reason:
+            msg = f"gave up waiting for {what}: {reason}; last value: {last!r}"
+            if context is not None:
+                msg += "\n" + context()
+            raise AssertionError(msg)
         if time.monotonic() >= deadline:
             msg = f"timed out after {timeout}s waiting for {what}; last value: {last!r}"
             if context is not None:
@@ -280,6 +288,18 @@ class Swupdate:
 
     def __exit__(self, *exc):
         self.stop()
+
+    HTTP_ERROR = re.compile(r"Channel operation returned HTTP error code (\d+)")
+
+    def trouble(self, allowed=()):
+        """Why waiting on this run is pointless: the process ended, or the server answered one
+        of SWUpdate's requests with an HTTP error (other than `allowed` codes)."""
+        if self.proc is not None and self.proc.poll() is not None:
+            return f"swupdate exited early (rc={self.proc.returncode})"
+        for m in self.HTTP_ERROR.finditer(self.log()):
+            if int(m.group(1)) not in allowed:
+                return f"the server answered a SWUpdate request with HTTP {m.group(1)}"
+        return None
 
     def elapsed(self):
         return time.monotonic() - self.started if self.started else 0.0
@@ -477,7 +497,7 @@ def new_target(api, token=None):
 def action_statuses(api, controller_id, action_id):
     """All status entries of an action, oldest first."""
     items = api.list_all(f"/targets/{controller_id}/actions/{action_id}/status")
-    return sorted(items, key=lambda s: (s.get("reportedAt") or 0, s.get("id") or 0))
+    return sorted(items, key=lambda s: s.get("id") or 0)
 
 
 def status_summary(entries, width=160):
