@@ -8,9 +8,10 @@ PYTHON := /usr/bin/python3
 
 BUILD_DEPS := build-essential cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev \
               libssl-dev libsodium-dev libinih-dev
-TEST_DEPS := libcmocka-dev python3-pytest python3-requests wrk curl
+TEST_DEPS := libcmocka-dev python3-pytest python3-requests wrk curl \
+             swupdate cpio rauc squashfs-tools openssl
 
-.PHONY: all build run test unit e2e deps test-deps clean format
+.PHONY: all build run test unit e2e clients deps test-deps clean format
 
 all: build
 
@@ -40,9 +41,13 @@ unit: build
 e2e: build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 
+clients: test-deps build
+	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
+
 test: test-deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
+	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
