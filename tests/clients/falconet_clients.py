@@ -225,7 +225,8 @@ class Swupdate:
     """
 
     def __init__(self, workdir, cert, base_url, controller_id, token=None, gateway=None,
-                 confirm=None, poll=1, max_seconds=55, hw=BOARD, tenant=TENANT, extra=None):
+                 confirm=None, poll=1, max_seconds=55, hw=BOARD, tenant=TENANT, extra=None,
+                 identify=None):
         assert (token is None) != (gateway is None), "give exactly one of token / gateway"
         self.name = "swupdate-" + uid()
         self.dir = os.path.join(workdir, self.name)
@@ -241,6 +242,13 @@ class Swupdate:
         self.suricatta_args = " ".join(sur)
         self.cmd = ["timeout", "-s", "TERM", "-k", "5", str(max_seconds),
                     "swupdate", "-l", "5", "-H", hw, "-k", cert.cert, "-u", self.suricatta_args]
+        if identify:
+            # configData is only sent when the config file has an `identify` section
+            cfg = os.path.join(self.dir, "swupdate.cfg")
+            with open(cfg, "w") as f:
+                f.write("globals : {\n\tloglevel = 5;\n};\n\nidentify : (\n" + ",\n".join(
+                    f'\t{{ name = "{k}"; value = "{v}"; }}' for k, v in identify.items()) + "\n);\n")
+            self.cmd[self.cmd.index("swupdate") + 1:self.cmd.index("swupdate") + 1] = ["-f", cfg]
         self.max_seconds = max_seconds
         self.proc = None
         self.started = None

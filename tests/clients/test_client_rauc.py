@@ -69,6 +69,14 @@ def test_rauc_style_client_full_update(api, server, cert, workdir):
     assert sha256_file(dest) == hashlib.sha256(bundle.data).hexdigest(), \
         "resumed download differs from the uploaded bundle"
 
+    # a streamed chunk: bytes=N-M
+    lo, hi = size // 4, size // 4 + 65535
+    r = dev._req("GET", href, headers={"Accept": "application/octet-stream",
+                                       "Range": f"bytes={lo}-{hi}"})
+    assert r.status_code == 206, r.status_code
+    assert r.headers.get("Content-Range") == f"bytes {lo}-{hi}/{size}", dict(r.headers)
+    assert r.content == bundle.data[lo:hi + 1]
+
     # already complete: a start at the end must be 416 with Content-Range: bytes */size
     r = dev.range_past_end(href, size)
     assert r.status_code == 416, f"Range: bytes={size}- -> {r.status_code} (must be 416, else the updater loops)"

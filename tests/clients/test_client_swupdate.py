@@ -290,3 +290,24 @@ def test_swupdate_wrong_target_token_is_refused(api, server, cert, workdir):
                      headers={"Authorization": f"TargetToken {wrong}", "Accept": "application/json"},
                      timeout=10)
     assert r.status_code == 401 and r.content == b"", (r.status_code, r.text[:200])
+
+
+def test_swupdate_config_data_becomes_target_attributes(api, server, cert, workdir):
+    t, token = new_target(api)
+    cid = t["controllerId"]
+    assert t.get("requestAttributes") is True, t
+    ident = {"hw_rev": "B2", "serial": "SN-" + uid(), "board": "falconet-test"}
+
+    def attributes():
+        r = api.get(f"/targets/{cid}/attributes")
+        return r.json() if r.status_code == 200 and r.content else None
+
+    with Swupdate(workdir, cert, server.base_url, cid, token=token, identify=ident) as sw:
+        got = wait_for(lambda: (lambda a: a if a and len(a) >= len(ident) else None)(attributes()),
+                       RUN_TIMEOUT, "configData from SWUpdate's identify section", interval=0.3,
+                       context=_context(server, api, cid, sw=sw), abort=sw.trouble)
+        log = sw.log()
+    assert re.search(r"> PUT /DEFAULT/controller/v1/%s/configData " % re.escape(cid), log), log[-3000:]
+    assert got == ident, got
+    # hawkBit clears requestAttributes once the device sent its attributes (a.4)
+    assert target(api, cid).get("requestAttributes") is False, target(api, cid)
