@@ -19,6 +19,7 @@ static bool read_options(struct request *req, struct json_value *o, struct assig
     if (json_member_string(o, "type", &as->type, &e) < 0 ||
         json_member_int(o, "forcetime", &as->forcetime, &e) < 0 ||
         json_member_int(o, "weight", &as->weight, &e) < 0 ||
+        json_member_bool(o, "confirmationRequired", &as->confirmation_required, &e) < 0 ||
         (window && json_kind(window) != JSON_NULL && json_kind(window) != JSON_OBJECT &&
          err_set(&e, ERR_INVALID, "rest.body.notReadable",
                  "maintenanceWindow must be an object") < 0) ||
