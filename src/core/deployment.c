@@ -96,10 +96,39 @@ static const char *initial_status(struct store *s, const struct assignment *it,
     return ACTION_RUNNING;
 }
 
+/* Offline: the device already has the set; nothing is sent to it. */
+static int assign_offline(struct store *s, struct arena *a, const struct assignment *it,
+                          const struct target *t, const char *actor, int64_t *action_id,
+                          struct error *err)
+{
+    struct action act = {
+        .target_id = t->id,
+        .ds_id = it->ds_id,
+        .action_type = "forced",
+        .forced_time = -1,
+        .weight = DEFAULT_WEIGHT,
+        .status = ACTION_FINISHED,
+        .active = false,
+        .rollout_id = -1,
+        .rollout_group_id = -1,
+    };
+    if (store_action_create(s, &act, actor, err) < 0 ||
+        add_history(s, a, act.id, ACTION_FINISHED,
+                    arena_sprintf(a, "Update Server: Offline assignment by user '%s'", actor),
+                    err) < 0 ||
+        store_target_set_state(s, t->id, TARGET_STATUS_IN_SYNC, it->ds_id, it->ds_id, time_now_ms(),
+                               err) < 0)
+        return -1;
+    *action_id = act.id;
+    return 0;
+}
+
 static int assign_one(struct store *s, struct arena *a, const struct assignment *it,
                       const struct target *t, const char *actor, int64_t *action_id,
                       struct error *err)
 {
+    if (it->offline)
+        return assign_offline(s, a, it, t, actor, action_id, err);
     const char *status = initial_status(s, it, t);
     if (supersede_open_actions(s, a, t->id,
                                tenant_config_bool(s, "repository.actions.autoclose.enabled"), actor,

@@ -15,6 +15,9 @@ struct assignment {
     /* With user.confirmation.flow.enabled, the action waits for the device's (or
      * an operator's) confirmation unless the target auto-confirms. */
     bool confirmation_required;
+    /* An offline assignment (hawkBit ?offline=true) records the set as installed:
+     * a closed, finished action, the target in sync; open actions are left alone. */
+    bool offline;
 };
 
 struct assigned_action {
