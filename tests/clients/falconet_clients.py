@@ -532,3 +532,144 @@ def entries_with(entries, type_=None, message=None):
 
 def target(api, controller_id):
     return expect_json(api.get(f"/targets/{controller_id}"), 200)
+
+
+# --------------------------------------------------------------------------
+# A TCP proxy that cuts the first artifact download mid-body
+# --------------------------------------------------------------------------
+
+class CuttingProxy:
+    """Forwards 127.0.0.1:<port> to the server; the first `GET .../artifacts/...` it sees
+    gets its reply cut after `cut_after` bytes (headers included): both sockets are closed,
+    as on a dropped link. Records every request head and reply status line it forwarded
+    (`self.exchanges`: list of [request_head_bytes, reply_status_line_bytes])."""
+
+    def __init__(self, upstream_port, cut_after, marker=b"/artifacts/"):
+        import socket
+        import threading
+        self._socket = socket
+        self._threading = threading
+        self.upstream_port = upstream_port
+        self.cut_after = cut_after
+        self.marker = marker
+        self.cut_done = False
+        self.exchanges = []
+        self._lock = threading.Lock()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port = self._listener.getsockname()[1]
+        self._stop = False
+        self._threads = []
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        t = self._threading.Thread(target=self._accept_loop, daemon=True)
+        t.start()
+        self._threads.append(t)
+        return self
+
+    def stop(self):
+        self._stop = True
+        try:
+            self._listener.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def requests_matching(self, needle):
+        with self._lock:
+            return [(req, st) for req, st in self.exchanges if needle in req]
+
+    def _accept_loop(self):
+        while not self._stop:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            t = self._threading.Thread(target=self._serve, args=(client,), daemon=True)
+            t.start()
+
+    def _serve(self, client):
+        sock = self._socket
+        try:
+            upstream = sock.create_connection(("127.0.0.1", self.upstream_port), timeout=30)
+        except OSError:
+            client.close()
+            return
+        state = {"cut": False, "sent": 0, "current": None, "closed": False}
+
+        def close_both():
+            state["closed"] = True
+            for s in (client, upstream):
+                try:
+                    s.shutdown(sock.SHUT_RDWR)
+                except OSError:
+                    pass
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+        def c2u():
+            try:
+                while True:
+                    data = client.recv(65536)
+                    if not data:
+                        break
+                    head = data.split(b"\r\n\r\n", 1)[0]
+                    if head[:4] in (b"GET ", b"HEAD", b"POST", b"PUT ") and b" HTTP/1." in head.split(b"\r\n", 1)[0]:
+                        entry = [head, None]
+                        with self._lock:
+                            self.exchanges.append(entry)
+                            state["current"] = entry
+                            if (not self.cut_done and head.startswith(b"GET ")
+                                    and self.marker in head.split(b"\r\n", 1)[0]
+                                    and b"\r\nrange:" not in head.lower()):
+                                self.cut_done = True
+                                state["cut"] = True
+                                state["sent"] = 0
+                    upstream.sendall(data)
+            except OSError:
+                pass
+            if not state["closed"]:
+                try:
+                    upstream.shutdown(sock.SHUT_WR)
+                except OSError:
+                    pass
+
+        def u2c():
+            try:
+                while True:
+                    data = upstream.recv(65536)
+                    if not data:
+                        break
+                    cur = state["current"]
+                    if cur is not None and cur[1] is None and data.startswith(b"HTTP/"):
+                        cur[1] = data.split(b"\r\n", 1)[0]
+                    if state["cut"]:
+                        room = self.cut_after - state["sent"]
+                        if len(data) >= room:
+                            client.sendall(data[:room])
+                            close_both()
+                            return
+                        state["sent"] += len(data)
+                    client.sendall(data)
+            except OSError:
+                pass
+            if not state["closed"]:
+                close_both()
+
+        a = self._threading.Thread(target=c2u, daemon=True)
+        a.start()
+        u2c()
+        a.join(5)

@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from falconet_clients import (Swupdate, action_statuses, build_swu, entries_with, expect,
+from falconet_clients import (CuttingProxy, Swupdate, action_statuses, build_swu, entries_with, expect,
                               expect_json, new_target, status_summary, swupdate_dry_run,
                               target, uid, upload_ds, wait_for)
 
@@ -311,3 +311,31 @@ def test_swupdate_config_data_becomes_target_attributes(api, server, cert, workd
     assert got == ident, got
     # hawkBit clears requestAttributes once the device sent its attributes (a.4)
     assert target(api, cid).get("requestAttributes") is False, target(api, cid)
+
+
+def _range_of(head):
+    m = re.search(rb"(?im)^range: *(.*)$", head)
+    return m.group(1).strip() if m else None
+
+
+def test_swupdate_resumes_a_cut_download(api, server, cert, workdir):
+    """SWUpdate talks to the server through a proxy that drops the first artifact download
+    half-way; SWUpdate resumes with `Range: bytes=N-`, the server must answer 206 with the
+    rest, and the installed payload must still be byte-identical."""
+    swu, ds, _, _ = _ds_with_swu(api, cert, workdir, payload_size=512 * 1024)
+    t, token = new_target(api)
+    cid = t["controllerId"]
+    aid = _assign(api, cid, ds["id"], "forced")
+    with CuttingProxy(server.port, cut_after=len(swu.data) // 2) as proxy:
+        with Swupdate(workdir, cert, proxy.base_url, cid, token=token, extra=["-r", "3", "-w", "1"]) as sw:
+            wait_for(lambda: entries_with(action_statuses(api, cid, aid), "running", "All Chunks Installed."),
+                     RUN_TIMEOUT, "SWUpdate's 'All Chunks Installed.' after a cut download", interval=0.3,
+                     context=_context(server, api, cid, aid, sw), abort=sw.trouble)
+        gets = [(req, st) for req, st in proxy.requests_matching(b"/artifacts/") if req.startswith(b"GET ")]
+    trace = "\n".join(f"{req.splitlines()[0]!r} {_range_of(req)!r} -> {st!r}" for req, st in gets)
+    assert proxy.cut_done, "the proxy never saw an artifact download to cut\n" + trace
+    ranged = [(req, st) for req, st in gets if re.search(rb"(?im)^range: *bytes=[1-9][0-9]*-", req)]
+    assert ranged, "SWUpdate did not resume with a Range request\n" + trace
+    assert all(st is not None and b" 206 " in st + b" " for _, st in ranged), \
+        "a resumed download was not answered 206\n" + trace
+    assert _read(swu.install_path) == swu.payload, "installed file differs after a resumed download"
