@@ -339,3 +339,23 @@ def test_swupdate_resumes_a_cut_download(api, server, cert, workdir):
     assert all(st is not None and b" 206 " in st + b" " for _, st in ranged), \
         "a resumed download was not answered 206\n" + trace
     assert _read(swu.install_path) == swu.payload, "installed file differs after a resumed download"
+
+
+def test_swupdate_reports_failed_update(api, server, cert, workdir):
+    """After a failed boot SWUpdate is restarted with -c 3 and closes the action with failure:
+    action error, target error, assigned DS cleared (hawkbit-api a.6, e.2)."""
+    _, ds, _, _ = _ds_with_swu(api, cert, workdir, 8 * 1024)
+    t, token = new_target(api)
+    cid = t["controllerId"]
+    aid = _assign(api, cid, ds["id"], "forced")
+    with Swupdate(workdir, cert, server.base_url, cid, token=token, confirm=3) as sw:
+        wait_for(_status_is(api, cid, aid, "error"), RUN_TIMEOUT, f"action {aid} error",
+                 interval=0.3, context=_context(server, api, cid, aid, sw), abort=sw.trouble)
+    a = api.action(cid, aid)
+    assert a.get("active") is False, a
+    entries = action_statuses(api, cid, aid)
+    assert entries_with(entries, "error", "Update Failed."), status_summary(entries)
+    tgt = target(api, cid)
+    assert tgt["updateStatus"] == "error", tgt
+    assert api.get(f"/targets/{cid}/assignedDS").status_code == 204, "assigned DS not cleared after ERROR"
+    assert api.get(f"/targets/{cid}/installedDS").status_code == 204
