@@ -394,6 +394,16 @@ class DdiClient:
         self.auth = f"TargetToken {token}" if token is not None else f"GatewayToken {gateway}"
         self.s = requests.Session()
         self.history = []
+        self.base_url = base_url
+        self.proxy = None  # (public_base, forwarded headers) when behind a TLS proxy
+
+    def behind_proxy(self, public_base, headers):
+        """Emulate a TLS-terminating reverse proxy: the device uses `public_base` URLs; each
+        request is sent to the real server with the proxy's forwarding headers. The root URL
+        becomes public, so every later URL must come from the server's links."""
+        self.proxy = (public_base.rstrip("/"), dict(headers))
+        self.root_url = self.proxy[0] + self.root_url[len(self.base_url):]
+        return self
 
     def headers(self, extra=None):
         h = {"Accept": self.ACCEPT, "Authorization": self.auth}
@@ -402,8 +412,15 @@ class DdiClient:
 
     def _req(self, method, url, **kw):
         kw.setdefault("timeout", 30)
-        extra = kw.pop("headers", None)
-        r = self.s.request(method, url, headers=self.headers(extra), **kw)
+        extra = dict(kw.pop("headers", None) or {})
+        wire_url = url
+        if self.proxy is not None:
+            public, fwd = self.proxy
+            assert url.startswith(public + "/"), \
+                f"the device was sent a URL outside the public base {public}: {url}"
+            wire_url = self.base_url + url[len(public):]
+            extra.update(fwd)
+        r = self.s.request(method, wire_url, headers=self.headers(extra), **kw)
         self.history.append((method, url, r.status_code))
         return r
 

@@ -11,8 +11,8 @@ import time
 from urllib.parse import urlsplit
 
 from falconet_clients import (DdiClient, action_statuses, build_rauc_bundle, entries_with,
-                              expect_json, new_target, rauc_info, sha256_file, status_summary,
-                              target, upload_ds, wait_for)
+                              expect, expect_json, new_target, rauc_info, sha256_file,
+                              status_summary, target, uid, upload_ds, wait_for)
 
 BURST = 30
 
@@ -129,3 +129,53 @@ def test_rauc_style_client_wrong_token_401(api, server, cert, workdir):
     dev = DdiClient(server.base_url, t["controllerId"], token=token + "x")
     r = dev._req("GET", dev.root_url)
     assert r.status_code == 401 and r.content == b"", (r.status_code, r.text[:200])
+
+
+def test_rauc_style_client_behind_tls_proxy_with_gateway_token(api, server, cert, workdir):
+    """rauc-hawkbit-updater behind a TLS-terminating proxy, authenticated by a gateway
+    token: every href it gets must carry the public scheme/host/port, and the artifact
+    download works with the GatewayToken header."""
+    keys = ("authentication.gatewaytoken.enabled", "authentication.gatewaytoken.key")
+    saved = {k: expect_json(api.get(f"/system/configs/{k}"), 200) for k in keys}
+    gw = "gw" + uid() + uid()
+    bundle = build_rauc_bundle(workdir, cert, size=256 * 1024)
+    ds, _, _ = upload_ds(api, bundle.filename, bundle.data)
+    t, _token = new_target(api)
+    cid = t["controllerId"]
+    aid = api.assign(cid, ds["id"], "forced")["assignedActions"][0]["id"]
+    public = "https://updates.example.net:8443"
+    fwd = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "updates.example.net",
+           "X-Forwarded-Port": "8443"}
+    try:
+        expect(api.put("/system/configs/authentication.gatewaytoken.key", json={"value": gw}), (200, 204))
+        expect(api.put("/system/configs/authentication.gatewaytoken.enabled", json={"value": True}),
+               (200, 204))
+        dev = DdiClient(server.base_url, cid, gateway=gw).behind_proxy(public, fwd)
+        poll = dev.poll()
+        for rel, link in poll["_links"].items():
+            assert link["href"].startswith(public + "/"), (rel, link)
+        dep_href = poll["_links"]["deploymentBase"]["href"]
+        dep = dev.get_json(dep_href)
+        a0 = dep["deployment"]["chunks"][0]["artifacts"][0]
+        for rel, link in a0["_links"].items():
+            assert link["href"].startswith(public + "/"), (rel, link)
+        href = dev.artifact_href(a0)
+        dest = os.path.join(workdir, "via-proxy.raucb")
+        size = len(bundle.data)
+        dev.download_resumed(href, size, dest, cut_at=size // 3)
+        assert sha256_file(dest) == hashlib.sha256(bundle.data).hexdigest()
+        r = dev.range_past_end(href, size)
+        assert r.status_code == 416 and r.headers.get("Content-Range") == f"bytes */{size}", \
+            (r.status_code, dict(r.headers))
+        r = dev.feedback(dep_href, "closed", "success", ["installed via proxy"], action_id=aid)
+        assert r.status_code == 200, r.text[:300]
+    finally:
+        for k in keys:
+            if saved[k].get("global", False):
+                expect(api.delete(f"/system/configs/{k}"), (200, 204))
+            else:
+                expect(api.put(f"/system/configs/{k}", json={"value": saved[k]["value"]}), (200, 204))
+    a = api.action(cid, aid)
+    assert a["status"] == "finished", a
+    rc, info = rauc_info(dest, cert)
+    assert rc == 0, info
