@@ -1,6 +1,6 @@
 """Deployment: assigning distribution sets to targets, actions, cancel flow."""
 
-from falconet_e2e import (LOCKED, NOT_FOUND, SORT_ERRORS, assert_epoch_ms, assert_error,
+from falconet_e2e import (ERR, LOCKED, NOT_FOUND, SORT_ERRORS, assert_epoch_ms, assert_error,
                           assert_paged, expect, expect_json, link, now_ms, uid)
 
 
@@ -264,3 +264,64 @@ def test_reassign_after_cancel_creates_new_action(api):
     assert new_id != aid
     assert api.action(cid, new_id)["status"] == "running"
     assert expect_json(api.get(f"/targets/{cid}"), 200)["updateStatus"] == "pending"
+
+
+# --- maintenance windows (hawkBit reference e.7) ---
+
+MAINTENANCE_INVALID = ERR + "maintenanceScheduleInvalid"
+
+
+def _window(schedule, duration="01:00:00", timezone="+01:00"):
+    return {"schedule": schedule, "duration": duration, "timezone": timezone}
+
+
+def _assert_rejected_window(api, window, message_part=None):
+    ds, _ = api.complete_ds()
+    cid = api.create_target()["controllerId"]
+    body = assert_error(api.post(f"/targets/{cid}/assignedDS",
+                                 json={"id": ds["id"], "maintenanceWindow": window}),
+                        400, MAINTENANCE_INVALID)
+    assert body["exceptionClass"].endswith("InvalidMaintenanceScheduleException")
+    if message_part:
+        assert message_part in body["message"], body
+    assert _actions(api, cid)["total"] == 0
+    assert expect_json(api.get(f"/targets/{cid}"), 200)["updateStatus"] == "unknown"
+    assert api.get(f"/targets/{cid}/assignedDS").status_code == 204
+
+
+def test_invalid_cron_400(api):
+    for schedule, part in [("0 0 2 ? * SATURDAY", "day-of-week"),
+                           ("not a cron", "fields"),
+                           ("0 0 2 ? *", "fields"),
+                           ("0 0 25 ? * SAT", "hour"),
+                           ("0 0 2 13 * FRI", "day-of-week"),
+                           ("0 0 2 15W * ?", "not supported"),
+                           ("", None)]:
+        _assert_rejected_window(api, _window(schedule), part)
+
+
+def test_invalid_duration_or_timezone_400(api):
+    _assert_rejected_window(api, _window("0 0 2 ? * SAT", duration="1h"), "duration")
+    _assert_rejected_window(api, _window("0 0 2 ? * SAT", duration="00:00:00"), "duration")
+    _assert_rejected_window(api, _window("0 0 2 ? * SAT", timezone="Europe/Berlin"), "timezone")
+
+
+def test_partial_window_400(api):
+    _assert_rejected_window(api, {"schedule": "0 0 2 ? * SAT", "duration": "01:00:00"})
+    _assert_rejected_window(api, {"timezone": "+00:00"})
+
+
+def test_window_only_in_the_past_400(api):
+    _assert_rejected_window(api, _window("0 0 2 1 1 ? 2020"), "No valid maintenance window")
+    _assert_rejected_window(api, _window("0 0 0 30 2 ?"), "No valid maintenance window")
+
+
+def test_one_bad_window_rejects_the_whole_request(api):
+    ds, _ = api.complete_ds()
+    cids = [api.create_target()["controllerId"] for _ in range(2)]
+    assert_error(api.post(f"/distributionsets/{ds['id']}/assignedTargets", json=[
+        {"id": cids[0], "maintenanceWindow": _window("0 0 2 ? * SAT")},
+        {"id": cids[1], "maintenanceWindow": _window("0 0 2 1 1 ? 2020")},
+    ]), 400, MAINTENANCE_INVALID)
+    for cid in cids:
+        assert _actions(api, cid)["total"] == 0
