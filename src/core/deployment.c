@@ -1,5 +1,6 @@
 #include "core/deployment.h"
 
+#include "core/maintenance.h"
 #include "core/tenant_config.h"
 #include "store/action_store.h"
 #include "store/ds_store.h"
@@ -57,11 +58,11 @@ static int check_item(const struct assignment *it, struct error *err)
     int window_fields = (it->maintenance_schedule != NULL) + (it->maintenance_duration != NULL) +
                         (it->maintenance_timezone != NULL);
     if (window_fields != 0 && window_fields != 3)
-        return err_set(err, ERR_INVALID, "maintenanceScheduleInvalid",
+        return err_set(err, ERR_INVALID, MAINTENANCE_ERROR_CODE,
                        "A maintenance window needs schedule, duration and timezone");
-    if (window_fields == 3 && time_parse_hms(it->maintenance_duration) < 0)
-        return err_set(err, ERR_INVALID, "maintenanceScheduleInvalid",
-                       "Maintenance window duration must be HH:MM:SS");
+    if (window_fields == 3)
+        return maintenance_validate(it->maintenance_schedule, it->maintenance_duration,
+                                    it->maintenance_timezone, time_now_ms(), err);
     return 0;
 }
 
