@@ -156,6 +156,7 @@ static void send_range(struct request *req, int fd, uint64_t size, const char *r
                         set.ranges[0].last - set.ranges[0].first + 1, CONTENT_TYPE);
         return;
     case RANGE_UNSATISFIABLE:
+    case RANGE_REJECTED:
         close(fd);
         snprintf(content_range, sizeof(content_range), "bytes */%llu", (unsigned long long)size);
         http_add_header(req, "Content-Range", content_range);
