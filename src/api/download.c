@@ -143,13 +143,18 @@ static void add_headers(struct request *req, const struct artifact *art, const c
     http_add_header(req, "X-Content-Type-Options", "nosniff");
 }
 
-/* Range handling (GET only, RFC 9110 14.2); takes ownership of fd. */
+/* Range handling (GET only, RFC 9110 14.2); takes ownership of fd. One range keeps
+ * the sendfile path; several become a multipart/byteranges body. */
 static void send_range(struct request *req, int fd, uint64_t size, const char *range)
 {
     struct range_set set;
     char content_range[96];
     switch (range_parse(range, size, &set)) {
     case RANGE_SATISFIABLE:
+        if (set.count > 1) {
+            http_reply_file_ranges(req, fd, set.ranges, set.count, size, CONTENT_TYPE);
+            return;
+        }
         range_content_range(content_range, sizeof(content_range), &set.ranges[0], size);
         http_add_header(req, "Content-Range", content_range);
         http_reply_file(req, 206, fd, set.ranges[0].first,
