@@ -82,7 +82,9 @@ void http_on_finish(struct request *req, void (*fn)(struct request *req, bool co
 /* ---- replies: exactly one per request ---- */
 void http_add_header(struct request *req, const char *name, const char *value);
 /** Takes ownership of a malloc()ed body. Content type: application/hal+json unless
- * the client asked for application/json only. */
+ * the client asked for application/json only. A 200 to GET or HEAD also carries
+ * hawkBit's shallow ETag ("0" and the MD5 hex of the body, quoted) and becomes a
+ * 304 without body when If-None-Match names it (or is "*"). */
 void http_reply_json(struct request *req, int status, char *body, size_t len);
 void http_reply_empty(struct request *req, int status);
 /** hawkBit's error body {exceptionClass, errorCode, message}. */

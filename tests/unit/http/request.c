@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "util/hash.h"
 
 #define MAX_BODY 1024
 
@@ -34,12 +36,20 @@ static void reply_text(struct request *req, int status, const char *text)
     http_reply_bytes(req, status, dup_bytes(text, strlen(text)), strlen(text), "text/plain");
 }
 
+static atomic_int hello_calls;
+
 static void h_hello(struct request *req)
 {
+    hello_calls++;
     const char *name = http_query(req, "name");
     char buf[128];
     snprintf(buf, sizeof(buf), "{\"hello\":\"%s\"}", name ? name : "world");
     http_reply_json(req, 200, dup_bytes(buf, strlen(buf)), strlen(buf));
+}
+
+static void h_created(struct request *req)
+{
+    http_reply_json(req, 201, dup_bytes("{}", 2), 2);
 }
 
 static void h_echo(struct request *req)
@@ -82,6 +92,8 @@ static const char *const hello_query[] = {"name", NULL};
 
 static const struct route routes[] = {
     {"GET", "/hello", h_hello, hello_query, ROUTE_BODY_NONE, NULL, NULL},
+    {"POST", "/hello", h_hello, NULL, ROUTE_BODY_JSON, NULL, NULL},
+    {"GET", "/created", h_created, NULL, ROUTE_BODY_NONE, NULL, NULL},
     {"POST", "/echo", h_echo, NULL, ROUTE_BODY_JSON, NULL, NULL},
     {"POST", "/secure", h_echo, NULL, ROUTE_BODY_JSON, NULL, deny},
     {"GET", "/secure", h_hello, NULL, ROUTE_BODY_NONE, NULL, deny},
@@ -271,6 +283,66 @@ static void test_base_url(void **state)
     assert_string_equal(r.body, "http://test");
 }
 
+#define HELLO_ETAG "\"0fbc24bcc7a1794758fc1327fcfebdaf6\"" /* MD5 of {"hello":"world"} */
+
+static void test_etag_on_json_get(void **state)
+{
+    struct response r;
+    assert_int_equal(once("GET", "/hello", NULL, NULL, &r), 200);
+    assert_string_equal(header_value(&r, "ETag"), HELLO_ETAG);
+    assert_int_equal(once("HEAD", "/hello", NULL, NULL, &r), 200);
+    assert_string_equal(header_value(&r, "ETag"), HELLO_ETAG);
+    char md5[33], want[40];
+    assert_int_equal(hash_md5_hex("{\"hello\":\"x\"}", 13, md5), 0);
+    snprintf(want, sizeof(want), "\"0%s\"", md5);
+    once("GET", "/hello?name=x", NULL, NULL, &r);
+    assert_string_equal(header_value(&r, "ETag"), want);
+    /* Not a GET, not a 200, not JSON: no ETag. */
+    assert_int_equal(once("POST", "/hello", NULL, "{}", &r), 200);
+    assert_null(header_value(&r, "ETag"));
+    assert_int_equal(once("GET", "/created", NULL, NULL, &r), 201);
+    assert_null(header_value(&r, "ETag"));
+    assert_int_equal(once("GET", "/nothing", NULL, NULL, &r), 404);
+    assert_null(header_value(&r, "ETag"));
+    assert_int_equal(once("GET", "/items/a", NULL, NULL, &r), 200);
+    assert_null(header_value(&r, "ETag"));
+}
+
+static void expect_304(int fd, const char *method, const char *path, const char *if_none_match)
+{
+    char extra[256];
+    snprintf(extra, sizeof(extra), "If-None-Match: %s\r\n", if_none_match);
+    struct response r;
+    int calls = hello_calls;
+    request(fd, method, path, extra, NULL, &r);
+    assert_int_equal(r.status, 304);
+    assert_int_equal(r.body_len, 0);
+    assert_string_equal(header_value(&r, "ETag"), HELLO_ETAG);
+    assert_false(r.closed);
+    assert_int_equal(hello_calls, calls + 1); /* the handler ran all the same */
+}
+
+static void test_if_none_match(void **state)
+{
+    int fd = client_connect();
+    expect_304(fd, "GET", "/hello", HELLO_ETAG);
+    expect_304(fd, "GET", "/hello", "\"other\", " HELLO_ETAG);
+    expect_304(fd, "GET", "/hello", "W/" HELLO_ETAG); /* weak comparison */
+    expect_304(fd, "GET", "/hello", "*");
+    expect_304(fd, "HEAD", "/hello", HELLO_ETAG);
+    /* A stale tag, or a request that is not a GET: the full reply. */
+    struct response r;
+    request(fd, "GET", "/hello?name=x", "If-None-Match: " HELLO_ETAG "\r\n", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"hello\":\"x\"}");
+    request(fd, "GET", "/hello", "If-None-Match: \"0fbc\", garbage\r\n", NULL, &r);
+    assert_int_equal(r.status, 200);
+    request(fd, "POST", "/hello", "If-None-Match: *\r\n", "{}", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"hello\":\"world\"}");
+    close(fd);
+}
+
 static void test_stop_with_idle_keep_alive_connections(void **state)
 {
     /* A second server, stopped while clients hold idle keep-alive connections. */
@@ -343,6 +415,8 @@ int main(void)
         cmocka_unit_test(test_error_with_body_closes_connection),
         cmocka_unit_test(test_expect_continue_too_large_gets_413_not_100),
         cmocka_unit_test(test_base_url),
+        cmocka_unit_test(test_etag_on_json_get),
+        cmocka_unit_test(test_if_none_match),
         cmocka_unit_test(test_stop_with_idle_keep_alive_connections),
         cmocka_unit_test(test_bad_listen_address),
     };
