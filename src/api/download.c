@@ -1,6 +1,7 @@
 #include "api/download.h"
 
 #include "api/errors.h"
+#include "http/etag.h"
 #include "http/range.h"
 
 #include <stdio.h>
@@ -87,26 +88,6 @@ void api_content_disposition(char *buf, size_t len, const char *filename)
 
 /* ---- conditional requests ---- */
 
-/* If-Match: "*" or a list of entity tags; only strong tags can match (RFC 9110 13.1.1). */
-static bool if_match_ok(const char *header, const char *etag)
-{
-    if (!header)
-        return true;
-    size_t etag_len = strlen(etag);
-    const char *p = header;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        size_t n = strcspn(p, ",");
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        if ((n == 1 && *p == '*') || (n == etag_len && strncmp(p, etag, n) == 0))
-            return true;
-        p += strcspn(p, ",");
-    }
-    return false;
-}
-
 static void http_date(char *buf, size_t len, time_t t)
 {
     struct tm tm;
@@ -178,7 +159,9 @@ void api_send_artifact(struct request *req, struct blob_store *bs, const struct 
     char etag[48];
     snprintf(etag, sizeof(etag), "\"%s\"", art->sha1);
     time_t last_modified = (time_t)(art->audit.created_at / 1000);
-    if (!if_match_ok(http_header(req, "If-Match"), etag)) {
+    /* If-Match compares strongly: a weak tag never matches (RFC 9110 13.1.1). */
+    const char *if_match = http_header(req, "If-Match");
+    if (if_match && !etag_list_matches(if_match, etag, false)) {
         http_add_header(req, "ETag", etag);
         http_reply_empty(req, 412);
         return;

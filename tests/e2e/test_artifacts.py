@@ -245,6 +245,20 @@ def test_if_range(api, sm):
             assert "Content-Range" not in r.headers
 
 
+def test_if_match(api, sm):
+    data = os.urandom(4000)
+    art = api.upload(sm["id"], "ifmatch.bin", data)
+    url = f"/softwaremodules/{sm['id']}/artifacts/{art['id']}/download"
+    etag = f'"{art["hashes"]["sha1"]}"'
+    for ok in (etag, "*", f'"other", {etag}', f"{etag},"):
+        r = api.get(url, headers={"If-Match": ok})
+        assert r.status_code == 200 and r.content == data, (ok, r.status_code)
+    for bad in ('"' + "0" * 40 + '"', "W/" + etag, etag.strip('"'), "garbage"):
+        r = api.get(url, headers={"If-Match": bad})
+        assert r.status_code == 412, (bad, r.status_code)
+        assert r.headers["ETag"] == etag and r.content == b""
+
+
 def _open_fds_on(pid, path):
     real = os.path.realpath(path)
     hits = 0
