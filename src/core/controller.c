@@ -91,15 +91,14 @@ static size_t utf8_cut(const char *s, size_t max)
 }
 
 /* The messages of one entry: the device's details (the newest CONTROLLER_MAX_MESSAGES,
- * each cut to CONTROLLER_MAX_MESSAGE_LEN), then the server's own notes. SWUpdate
- * sends whole log excerpts as details; keeping the tail keeps the final lines,
- * which say what went wrong. */
+ * one fewer when a code message follows, each cut to CONTROLLER_MAX_MESSAGE_LEN), then
+ * the server's own notes. SWUpdate sends whole log excerpts as details; keeping the
+ * tail keeps the final lines, which say what went wrong. */
 static const char *entry_messages(struct arena *a, const struct feedback *fb,
                                   const char *server_note)
 {
-    size_t first = fb->n_details > CONTROLLER_MAX_MESSAGES - 1
-                       ? fb->n_details - (CONTROLLER_MAX_MESSAGES - 1)
-                       : 0;
+    size_t room = CONTROLLER_MAX_MESSAGES - (fb->code >= 0 ? 1 : 0);
+    size_t first = fb->n_details > room ? fb->n_details - room : 0;
     const char **msgs = arena_alloc(a, sizeof(char *) * (CONTROLLER_MAX_MESSAGES + 2));
     size_t n = 0;
     for (size_t i = first; i < fb->n_details; i++) {

@@ -66,7 +66,9 @@ static int check_item(const struct assignment *it, struct error *err)
     return 0;
 }
 
-/* Moves the target's open actions out of the way of a new assignment. */
+/* Moves the target's open actions out of the way of a new assignment, except those
+ * of a set that is a required migration step (reference e.1): they stay open and
+ * are served first. */
 static int supersede_open_actions(struct store *s, struct arena *a, int64_t target_id,
                                   bool autoclose, const char *actor, struct error *err)
 {
@@ -75,7 +77,11 @@ static int supersede_open_actions(struct store *s, struct arena *a, int64_t targ
     if (store_action_list_active(s, target_id, a, &open, &n, err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(open[i].status, ACTION_CANCELING) == 0 && !autoclose)
+        struct distribution_set ds;
+        if (store_ds_get(s, open[i].ds_id, a, &ds, err) < 0)
+            return -1;
+        if (ds.required_migration_step ||
+            (strcmp(open[i].status, ACTION_CANCELING) == 0 && !autoclose))
             continue;
         const char *status = autoclose ? ACTION_CANCELED : ACTION_CANCELING;
         if (store_action_set_status(s, open[i].id, status, !autoclose, actor, err) < 0 ||
