@@ -561,7 +561,7 @@ class CuttingProxy:
     as on a dropped link. Records every request head and reply status line it forwarded
     (`self.exchanges`: list of [request_head_bytes, reply_status_line_bytes])."""
 
-    def __init__(self, upstream_port, cut_after, marker=b"/artifacts/"):
+    def __init__(self, upstream_port, cut_after=None, marker=b"/artifacts/"):
         import socket
         import threading
         self._socket = socket
@@ -571,6 +571,7 @@ class CuttingProxy:
         self.marker = marker
         self.cut_done = False
         self.exchanges = []
+        self.client_streams = []  # every byte each client connection sent, in order
         self._lock = threading.Lock()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -607,6 +608,31 @@ class CuttingProxy:
         with self._lock:
             return [(req, st) for req, st in self.exchanges if needle in req]
 
+    def requests_sent(self):
+        """[(method, path, headers_lower_dict, body_bytes)] parsed from the client streams
+        (Content-Length framed, which is what SWUpdate's libcurl sends)."""
+        out = []
+        with self._lock:
+            streams = [bytes(s) for s in self.client_streams]
+        for data in streams:
+            pos = 0
+            while pos < len(data):
+                end = data.find(b"\r\n\r\n", pos)
+                if end < 0:
+                    break
+                lines = data[pos:end].split(b"\r\n")
+                method, path = lines[0].split(b" ")[:2]
+                hdrs = {}
+                for ln in lines[1:]:
+                    if b":" in ln:
+                        k, v = ln.split(b":", 1)
+                        hdrs[k.strip().lower().decode()] = v.strip().decode("latin-1")
+                n = int(hdrs.get("content-length", "0"))
+                body = data[end + 4:end + 4 + n]
+                out.append((method.decode(), path.decode(), hdrs, body))
+                pos = end + 4 + n
+        return out
+
     def _accept_loop(self):
         while not self._stop:
             try:
@@ -624,6 +650,9 @@ class CuttingProxy:
             client.close()
             return
         state = {"cut": False, "sent": 0, "current": None, "closed": False}
+        stream = bytearray()
+        with self._lock:
+            self.client_streams.append(stream)
 
         def close_both():
             state["closed"] = True
@@ -643,13 +672,16 @@ class CuttingProxy:
                     data = client.recv(65536)
                     if not data:
                         break
+                    with self._lock:
+                        stream.extend(data)
                     head = data.split(b"\r\n\r\n", 1)[0]
                     if head[:4] in (b"GET ", b"HEAD", b"POST", b"PUT ") and b" HTTP/1." in head.split(b"\r\n", 1)[0]:
                         entry = [head, None]
                         with self._lock:
                             self.exchanges.append(entry)
                             state["current"] = entry
-                            if (not self.cut_done and head.startswith(b"GET ")
+                            if (self.cut_after is not None and not self.cut_done
+                                    and head.startswith(b"GET ")
                                     and self.marker in head.split(b"\r\n", 1)[0]
                                     and b"\r\nrange:" not in head.lower()):
                                 self.cut_done = True

@@ -7,6 +7,7 @@ Expected behaviour is hawkBit's (reference: hawkbit-api.md a.2-a.7, e.1-e.5).
 """
 
 import hashlib
+import json
 import os
 import re
 import time
@@ -18,6 +19,7 @@ from falconet_clients import (CuttingProxy, Swupdate, action_statuses, build_swu
                               target, uid, upload_ds, wait_for)
 
 RUN_TIMEOUT = 50  # seconds a single SWUpdate run may take to reach the expected state
+MESSAGE_CUT = 512  # longest status message kept in one piece
 
 
 def _context(server, api, cid, action_id=None, sw=None):
@@ -67,6 +69,18 @@ def _read(path):
         return f.read()
 
 
+def _first_difference(details, stored):
+    """Explain how a posted details list differs from the closest stored messages list."""
+    best = max(stored, key=lambda m: sum(1 for a, b in zip(m, details) if a == b), default=[])
+    for i, (a, b) in enumerate(zip(details, best)):
+        if a != b:
+            return (f"posted feedback with {len(details)} details not stored verbatim; closest entry "
+                    f"has {len(best)} messages; first difference at #{i}:\n  posted: {a!r}\n"
+                    f"  stored: {b!r}")
+    return (f"posted feedback with {len(details)} details not stored verbatim; closest entry has "
+            f"{len(best)} messages (a prefix of the posted ones)")
+
+
 def test_swupdate_full_update(api, server, cert, workdir):
     swu, ds, sm, art = _ds_with_swu(api, cert, workdir)
     assert art["hashes"]["sha256"] == hashlib.sha256(swu.data).hexdigest(), art
@@ -74,14 +88,17 @@ def test_swupdate_full_update(api, server, cert, workdir):
     cid = t["controllerId"]
     aid = _assign(api, cid, ds["id"], "forced")
 
-    # run 1: poll, deploymentBase, download, install via rawfile, log feedback
-    with Swupdate(workdir, cert, server.base_url, cid, token=token) as sw:
-        ctx = _context(server, api, cid, aid, sw)
-        wait_for(lambda: entries_with(action_statuses(api, cid, aid), "running", "All Chunks Installed."),
-                 RUN_TIMEOUT, "SWUpdate's 'All Chunks Installed.' feedback", interval=0.3, context=ctx,
-                 abort=sw.trouble)
-        wait_for(lambda: os.path.exists(swu.install_path) and _read(swu.install_path) == swu.payload,
-                 10, "the installed payload", context=ctx)
+    # run 1: poll, deploymentBase, download, install via rawfile, log feedback; through a
+    # pass-through proxy that records exactly what SWUpdate sent
+    with CuttingProxy(server.port) as proxy:
+        with Swupdate(workdir, cert, proxy.base_url, cid, token=token) as sw:
+            ctx = _context(server, api, cid, aid, sw)
+            wait_for(lambda: entries_with(action_statuses(api, cid, aid), "running", "All Chunks Installed."),
+                     RUN_TIMEOUT, "SWUpdate's 'All Chunks Installed.' feedback", interval=0.3, context=ctx,
+                     abort=sw.trouble)
+            wait_for(lambda: os.path.exists(swu.install_path) and _read(swu.install_path) == swu.payload,
+                     10, "the installed payload", context=ctx)
+        sent = proxy.requests_sent()
     assert _read(swu.install_path) == swu.payload, "installed file differs from the payload"
 
     entries = action_statuses(api, cid, aid)
@@ -91,13 +108,25 @@ def test_swupdate_full_update(api, server, cert, workdir):
     running = entries_with(entries, "running")
     for msg in ("Installing Update Chunk Artifacts.", "Installed Chunk.", "All Chunks Installed."):
         assert entries_with(running, message=msg), f"no running entry with {msg!r}\n" + summary
-    # the log-forwarding feedback: many lines of SWUpdate's own log in one entry
-    logs = [e for e in running if any("install_raw_file" in m for m in e.get("messages") or [])]
-    assert logs, "SWUpdate's forwarded log lines (rawfile handler) are not in the history\n" + summary
-    assert any(f"Installing file payload.bin on {swu.install_path}" in m
-               for e in logs for m in e["messages"]), summary
-    assert max(len(e["messages"]) for e in running) > 5, \
-        "SWUpdate's multi-line log feedback was not stored as separate messages\n" + summary
+
+    # every feedback SWUpdate posted (numeric id, progress, many KB of log lines) is stored
+    # as one running entry with exactly its details as messages
+    posted = [json.loads(body, strict=False) for method, path, _h, body in sent
+              if method == "POST" and path.endswith(f"/deploymentBase/{aid}/feedback")]
+    assert len(posted) >= 4, f"only {len(posted)} feedback POSTs seen:\n" + \
+        "\n".join(f"{m} {p}" for m, p, _h, _b in sent)
+    assert any(len(p["status"]["details"]) > 5 for p in posted), "no multi-line log feedback posted"
+    stored = [e.get("messages") or [] for e in running]
+    for p in posted:
+        assert isinstance(p["id"], int) and p["status"]["execution"] == "proceeding", p
+        details = p["status"]["details"]
+        # long lines: Falconet keeps the first 512 bytes (docs/ddi.md); hawkBit's
+        # JpaActionStatus.addMessage splits them into 512-char pieces. Both keep order and start.
+        cut = [d[:MESSAGE_CUT] for d in details]
+        split = [d[i:i + MESSAGE_CUT] for d in details for i in range(0, max(len(d), 1), MESSAGE_CUT)]
+        assert cut in stored or split in stored, _first_difference(cut, stored) + "\n" + summary
+    assert len([e for e in running if not any(m.startswith("Update Server: ") for m in e["messages"])]) \
+        == len(posted), "running entries do not match SWUpdate's feedback 1:1\n" + summary
     assert entries_with(entries, "download"), \
         "no 'download' entry for SWUpdate's full artifact GET (hawkbit-api a.11)\n" + summary
 
