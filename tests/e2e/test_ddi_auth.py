@@ -59,13 +59,6 @@ def test_bad_credentials_401_empty_body(api, header):
     assert_empty(dev.get("deploymentBase/1"), 401)
 
 
-def test_mgmt_basic_auth_is_no_ddi_credential(api):
-    t, _ = new_device(api)
-    dev = Device(api.server, t["controllerId"])
-    dev.s.auth = ("admin", api.server.password)
-    assert_empty(dev.poll(), 401)
-
-
 def test_token_of_another_target_401(api):
     t1, _ = new_device(api)
     t2, _ = new_device(api)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from falconet_e2e import (assert_empty, assert_epoch_ms, assert_error, deploy, expect_json,
+from falconet_e2e import (NOT_FOUND, assert_empty, assert_epoch_ms, assert_error, deploy, expect_json,
                           hashes_of, new_device, statuses, tenant_configs)
 
 FLOW = "user.confirmation.flow.enabled"
@@ -40,7 +40,7 @@ def test_confirmation_required_waits(api, flow):
                     links.get("confirmationBase", "")), links
     assert "deploymentBase" not in links and "cancelAction" not in links
     # a waiting action is not served as a deployment
-    assert_error(d.dev.deployment(d.aid), 404)
+    assert d.dev.deployment(d.aid).status_code == 404
     assert d.dev.feedback(d.aid, "closed", "success").status_code == 404
     assert api.action(d.cid, d.aid)["status"] == "wait_for_confirmation"
     assert expect_json(api.get(f"/targets/{d.cid}"), 200)["updateStatus"] == "pending"
@@ -61,8 +61,10 @@ def test_confirmation_base_action_body(api, flow):
     art = ch[0]["artifacts"][0]
     assert art["filename"] == name and art["hashes"] == hashes_of(d.data[name])
     assert "actionHistory" not in body
+    assert_empty(_confirm(d.dev, d.aid, "denied", details=["later please"]), 200)
     h = expect_json(d.dev.get(f"confirmationBase/{d.aid}", params={"actionHistory": 3}), 200)
     assert h["actionHistory"]["status"] == "WAIT_FOR_CONFIRMATION", h
+    assert "later please" in h["actionHistory"]["messages"], h
     assert api.action(d.cid, d.aid)["status"] == "wait_for_confirmation"
 
 
@@ -76,7 +78,7 @@ def test_confirmed_runs(api, flow):
     assert "confirmationBase" not in links
     assert d.dev.deployment_body(d.aid)["id"] == str(d.aid)
     # no longer waiting: confirmationBase/{a} and its feedback are 404
-    assert_error(d.dev.get(f"confirmationBase/{d.aid}"), 404)
+    assert d.dev.get(f"confirmationBase/{d.aid}").status_code == 404
     assert _confirm(d.dev, d.aid).status_code == 404
     assert_empty(d.dev.feedback(d.aid, "closed", "success"), 200)
     assert api.action(d.cid, d.aid)["status"] == "finished"
@@ -108,7 +110,7 @@ def test_confirmation_feedback_invalid_400(api, flow, body):
 def test_confirmation_foreign_action_404(api, flow):
     d = _waiting(api)
     other = _waiting(api)
-    assert_error(d.dev.get(f"confirmationBase/{other.aid}"), 404)
+    assert_error(d.dev.get(f"confirmationBase/{other.aid}"), 404, NOT_FOUND)
     assert _confirm(d.dev, other.aid).status_code == 404
     assert api.action(other.cid, other.aid)["status"] == "wait_for_confirmation"
 
@@ -125,10 +127,17 @@ def test_flow_disabled_ignores_confirmation_required(api):
         assert api.action(d.cid, d.aid)["status"] == "running"
 
 
+def _inactive(state):
+    # hawkBit 1.x also writes "activatedAt": 0 for an inactive state
+    assert state["active"] is False, state
+    assert "initiator" not in state and "remark" not in state, state
+    assert state.get("activatedAt", 0) == 0, state
+
+
 def test_auto_confirm_state_activate_deactivate(api, flow):
     t, dev = new_device(api)
     body = expect_json(dev.get("confirmationBase"), 200)
-    assert body["autoConfirm"] == {"active": False}, body
+    _inactive(body["autoConfirm"])
     links = {k: v["href"] for k, v in body["_links"].items()}
     assert links == {"activateAutoConfirm": f"{dev.root}/confirmationBase/activateAutoConfirm"}
 
@@ -152,7 +161,7 @@ def test_auto_confirm_state_activate_deactivate(api, flow):
     assert api.action(t["controllerId"], aid)["status"] == "running"
 
     assert_empty(dev.post("confirmationBase/deactivateAutoConfirm"), 200)
-    assert expect_json(dev.get("confirmationBase"), 200)["autoConfirm"] == {"active": False}
+    _inactive(expect_json(dev.get("confirmationBase"), 200)["autoConfirm"])
     # activation without a body is allowed
     assert_empty(dev.post("confirmationBase/activateAutoConfirm"), 200)
     assert expect_json(dev.get("confirmationBase"), 200)["autoConfirm"]["active"] is True
@@ -162,7 +171,7 @@ def test_auto_confirm_state_activate_deactivate(api, flow):
 def test_activate_auto_confirm_confirms_waiting_action(api, flow):
     d = _waiting(api)
     body = expect_json(d.dev.get("confirmationBase"), 200)
-    assert body["autoConfirm"]["active"] is False
+    _inactive(body["autoConfirm"])
     assert re.match(re.escape(f"{d.dev.root}/confirmationBase/{d.aid}?c=") + r"-?\d+$",
                     body["_links"]["confirmationBase"]["href"]), body
     assert_empty(d.dev.post("confirmationBase/activateAutoConfirm",
