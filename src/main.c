@@ -3,6 +3,8 @@
 #include "auth/auth.h"
 #include "blob/blob.h"
 #include "config/config.h"
+#include "core/last_seen.h"
+#include "core/scheduler.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -207,9 +209,11 @@ static int serve(int argc, char **argv)
         .worker_fini = worker_fini,
         .app = &app,
     };
-    struct http_server *srv = http_server_start(&hc, &err);
+    struct scheduler *sch = scheduler_start(cfg.database_path, cfg.ddi_flush_interval_ms, &err);
+    struct http_server *srv = sch ? http_server_start(&hc, &err) : NULL;
     if (!srv) {
         fprintf(stderr, "falconet: %s\n", err.message);
+        scheduler_stop(sch);
         blob_close(app.blobs);
         store_close(main_store);
         return 1;
@@ -222,6 +226,8 @@ static int serve(int argc, char **argv)
     sigwait(&sigs, &sig);
     log_info("shutting down signal=%d", sig);
     http_server_stop(srv, 30000);
+    scheduler_stop(sch); /* after the server: the last polls' times are written too */
+    last_seen_reset();
     blob_close(app.blobs);
     store_close(main_store);
     log_info("stopped");

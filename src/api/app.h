@@ -28,7 +28,7 @@ static inline struct store *req_store(struct request *req)
     return ((struct app_worker *)req->worker)->store;
 }
 
-/** Every route table of the server (Management API, later DDI), NULL-terminated. */
+/** Every route table of the server (Management API and DDI), NULL-terminated. */
 extern const struct route *const app_routes[];
 
 #endif

@@ -1,5 +1,6 @@
 /* The server's route tables, in match order. */
 #include "api/app.h"
+#include "api/ddi/common.h"
 #include "api/mgmt/common.h"
 
 const struct route *const app_routes[] = {
@@ -14,5 +15,10 @@ const struct route *const app_routes[] = {
     mgmt_target_ds_routes,
     mgmt_ds_routes,
     mgmt_ds_type_routes,
+    ddi_root_routes,
+    ddi_deployment_routes,
+    ddi_feedback_routes,
+    ddi_confirmation_routes,
+    ddi_artifact_routes,
     NULL,
 };

@@ -36,6 +36,7 @@ static const struct key_spec keys[] = {
     STR("storage", "path", artifact_dir),
     SIZE("storage", "max_artifact_bytes", max_artifact_size, 1, 1LL << 50),
     STR("admin", "password", admin_password),
+    INT("ddi", "flush_interval_ms", ddi_flush_interval_ms, 50, 60000),
     {"log", "level", KEY_LOG_LEVEL, offsetof(struct config, log_level), 16, 0, 0},
 };
 
@@ -51,6 +52,7 @@ void config_defaults(struct config *c)
     snprintf(c->tenant, sizeof(c->tenant), "DEFAULT");
     c->max_artifact_size = 8LL << 30;
     snprintf(c->log_level, sizeof(c->log_level), "info");
+    c->ddi_flush_interval_ms = 2000;
 }
 
 static int parse_number(const char *value, long long *out)

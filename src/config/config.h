@@ -20,6 +20,7 @@ struct config {
     long long max_artifact_size; /* storage.max_artifact_bytes */
     char admin_password[256]; /* admin.password: used once, when no user exists */
     char log_level[16];       /* log.level */
+    int ddi_flush_interval_ms; /* ddi.flush_interval_ms: last-seen buffer flush period */
 };
 
 void config_defaults(struct config *c);

@@ -189,9 +189,8 @@ fail:
     return err->kind ? -(int)err->kind : -ERR_INTERNAL;
 }
 
-/* After an action closed by cancelation: the target follows its remaining open
- * actions, or falls back to what is installed (hawkBit reference e.2). */
-static int settle_target(struct store *s, struct arena *a, int64_t target_id, struct error *err)
+int deployment_settle_target(struct store *s, struct arena *a, int64_t target_id,
+                             struct error *err)
 {
     struct target t;
     struct action *open;
@@ -233,7 +232,7 @@ int deployment_cancel(struct store *s, int64_t target_id, int64_t action_id, boo
                             : "Update Server: manual cancelation requested";
     if ((rc = store_action_set_status(s, action_id, status, !force, actor, err)) < 0 ||
         (rc = add_history(s, &a, action_id, status, msg, err)) < 0 ||
-        (force && (rc = settle_target(s, &a, target_id, err)) < 0))
+        (force && (rc = deployment_settle_target(s, &a, target_id, err)) < 0))
         goto fail;
     rc = store_commit(s, err);
     goto out;

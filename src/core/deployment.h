@@ -40,6 +40,13 @@ int deployment_assign(struct store *s, const struct assignment *items, size_t n,
 int deployment_cancel(struct store *s, int64_t target_id, int64_t action_id, bool force,
                       const char *actor, struct error *err);
 
+/** After an action closed by cancelation: the target follows its remaining open
+ * actions (pending, the oldest one's set assigned), or falls back to what is
+ * installed (in_sync) when none is left (hawkBit reference e.2). Runs inside the
+ * caller's transaction. */
+int deployment_settle_target(struct store *s, struct arena *a, int64_t target_id,
+                             struct error *err);
+
 /** Serialises messages as the JSON array stored in the status history. */
 char *deployment_messages_json(struct arena *a, const char *const *messages, size_t n);
 

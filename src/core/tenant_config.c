@@ -3,6 +3,8 @@
 #include "util/time.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,4 +120,66 @@ bool tenant_config_bool(struct store *s, const char *name)
         result = strcmp(v.value, "true") == 0;
     arena_free(&a);
     return result;
+}
+
+/* ---- the cached snapshot ---- */
+
+static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tenant_settings settings_cache;
+static int64_t settings_loaded_at = -1; /* monotonic ms; -1 = stale */
+
+static const char *effective(struct store *s, struct arena *a, const char *name)
+{
+    const struct config_key *key = tenant_config_key(name);
+    struct config_value v = {0};
+    if (tenant_config_get(s, key, a, &v, NULL) < 0)
+        return key->default_value;
+    return v.value;
+}
+
+static bool effective_bool(struct store *s, struct arena *a, const char *name)
+{
+    return strcmp(effective(s, a, name), "true") == 0;
+}
+
+static void load_settings(struct store *s, struct tenant_settings *out)
+{
+    struct arena a;
+    arena_init(&a);
+    memset(out, 0, sizeof(*out));
+    out->polling_seconds = time_parse_hms(effective(s, &a, "pollingTime"));
+    out->overdue_seconds = time_parse_hms(effective(s, &a, "pollingOverdueTime"));
+    out->min_polling_seconds = time_parse_hms(effective(s, &a, "minPollingTime"));
+    out->window_poll_count = atoi(effective(s, &a, "maintenanceWindowPollCount"));
+    if (out->window_poll_count < 1)
+        out->window_poll_count = 1;
+    out->targettoken_auth = effective_bool(s, &a, "authentication.targettoken.enabled");
+    out->gatewaytoken_auth = effective_bool(s, &a, "authentication.gatewaytoken.enabled");
+    out->header_auth = effective_bool(s, &a, "authentication.header.enabled");
+    out->anonymous_download = effective_bool(s, &a, "anonymous.download.enabled");
+    out->confirmation_flow = effective_bool(s, &a, "user.confirmation.flow.enabled");
+    snprintf(out->gateway_key, sizeof(out->gateway_key), "%s",
+             effective(s, &a, "authentication.gatewaytoken.key"));
+    snprintf(out->header_authority, sizeof(out->header_authority), "%s",
+             effective(s, &a, "authentication.header.authority"));
+    arena_free(&a);
+}
+
+void tenant_settings_get(struct store *s, struct tenant_settings *out)
+{
+    int64_t now = time_mono_ms();
+    pthread_mutex_lock(&settings_lock);
+    if (settings_loaded_at < 0 || now - settings_loaded_at > TENANT_SETTINGS_TTL_MS) {
+        load_settings(s, &settings_cache);
+        settings_loaded_at = now;
+    }
+    *out = settings_cache;
+    pthread_mutex_unlock(&settings_lock);
+}
+
+void tenant_settings_changed(void)
+{
+    pthread_mutex_lock(&settings_lock);
+    settings_loaded_at = -1;
+    pthread_mutex_unlock(&settings_lock);
 }

@@ -37,4 +37,20 @@ int tenant_config_get(struct store *s, const struct config_key *key, struct aren
 /** Convenience for rules: the effective boolean value (default on store errors). */
 bool tenant_config_bool(struct store *s, const char *name);
 
+/** The settings the device side reads on every request, as one snapshot. */
+struct tenant_settings {
+    int polling_seconds, overdue_seconds, min_polling_seconds, window_poll_count;
+    bool targettoken_auth, gatewaytoken_auth, header_auth, anonymous_download;
+    bool confirmation_flow;
+    char gateway_key[520], header_authority[520];
+};
+/** The current settings from a process-wide cache, re-read from the store when
+ * older than TENANT_SETTINGS_TTL_MS or after tenant_settings_changed(), so a poll
+ * costs no configuration query. Other instances sharing the database see a
+ * change within the TTL. */
+#define TENANT_SETTINGS_TTL_MS 2000
+void tenant_settings_get(struct store *s, struct tenant_settings *out);
+/** Call after writing a tenant configuration value. */
+void tenant_settings_changed(void);
+
 #endif

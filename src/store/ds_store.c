@@ -91,6 +91,29 @@ int store_ds_get(struct store *s, int64_t id, struct arena *a, struct distributi
     return rc;
 }
 
+int store_ds_find(struct store *s, const char *name, const char *version, struct arena *a,
+                  struct distribution_set *out, struct error *err)
+{
+    struct db_stmt *st = db_prepare(s->db,
+                                    "SELECT " DS_COLUMNS " FROM " DS_FROM
+                                    " WHERE d.name = ? AND d.version = ? AND d.deleted = 0",
+                                    err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, name);
+    db_bind_text(st, 2, version);
+    int rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        read_ds(st, a, out);
+        rc = 0;
+    } else if (rc == DB_DONE) {
+        rc = err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
+                     "DistributionSet %.128s:%.128s does not exist.", name, version);
+    }
+    db_done(st);
+    return rc;
+}
+
 static int insert_ds(struct store *s, const struct distribution_set *ds, int64_t type_id,
                      const char *actor, int64_t *id, struct error *err)
 {

@@ -32,6 +32,9 @@ int store_ds_create(struct store *s, struct distribution_set *ds, const int64_t 
  * type_name and complete. ERR_NOT_FOUND (repo.entityNotFound) otherwise. */
 int store_ds_get(struct store *s, int64_t id, struct arena *a, struct distribution_set *out,
                  struct error *err);
+/** The non-deleted set with this name and version; ERR_NOT_FOUND otherwise. */
+int store_ds_find(struct store *s, const char *name, const char *version, struct arena *a,
+                  struct distribution_set *out, struct error *err);
 /** Writes name, version, description and required_migration_step of ds; locks the set
  * when ds->locked. ERR_INVALID when asked to unlock a locked set, ERR_EXISTS for a
  * duplicate name + version, ERR_NOT_FOUND for unknown or deleted sets. */

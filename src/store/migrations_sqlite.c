@@ -136,6 +136,15 @@ static const char *const migrations[] = {
     "  occurred_at INTEGER NOT NULL,"
     "  reported_at INTEGER NOT NULL);"
     "CREATE INDEX action_statuses_action ON action_statuses(action_id, id);",
+
+    /* 2: the device side (DDI): auto-confirmation per target, and the poll's lookup
+     * of a target's exposed action (highest weight, then oldest). */
+    "ALTER TABLE targets ADD COLUMN auto_confirm_active INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE targets ADD COLUMN auto_confirm_initiator TEXT;"
+    "ALTER TABLE targets ADD COLUMN auto_confirm_remark TEXT;"
+    "ALTER TABLE targets ADD COLUMN auto_confirm_at INTEGER;"
+    "DROP INDEX actions_target_active;"
+    "CREATE INDEX actions_target_active ON actions(target_id, active, weight DESC, id);",
 };
 
 const char *const *migrations_sqlite(int *count)

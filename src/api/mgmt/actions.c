@@ -47,13 +47,13 @@ static void write_action_links(struct jw *w, struct request *req, const struct a
 {
     jw_key(w, "_links");
     jw_obj_begin(w);
-    mgmt_write_link(w, req, "self", MGMT "/targets/%s/actions/%lld", x->controller_id,
+    api_write_link(w, req, "self", MGMT "/targets/%s/actions/%lld", x->controller_id,
                     (long long)x->id);
     if (full) {
-        mgmt_write_link(w, req, "target", MGMT "/targets/%s", x->controller_id);
-        mgmt_write_link(w, req, "distributionset", MGMT "/distributionsets/%lld",
+        api_write_link(w, req, "target", MGMT "/targets/%s", x->controller_id);
+        api_write_link(w, req, "distributionset", MGMT "/distributionsets/%lld",
                         (long long)x->ds_id);
-        mgmt_write_link(w, req, "status",
+        api_write_link(w, req, "status",
                         MGMT "/targets/%s/actions/%lld/status?offset=0&limit=50&sort=id:DESC",
                         x->controller_id, (long long)x->id);
     }

@@ -57,8 +57,8 @@ static void write_artifact(struct jw *w, struct request *req, const struct artif
     jw_key(w, "_links");
     jw_obj_begin(w);
     long long sm = (long long)a->sm_id, id = (long long)a->id;
-    mgmt_write_link(w, req, "self", MGMT "/softwaremodules/%lld/artifacts/%lld", sm, id);
-    mgmt_write_link(w, req, "download", MGMT "/softwaremodules/%lld/artifacts/%lld/download", sm,
+    api_write_link(w, req, "self", MGMT "/softwaremodules/%lld/artifacts/%lld", sm, id);
+    api_write_link(w, req, "download", MGMT "/softwaremodules/%lld/artifacts/%lld/download", sm,
                     id);
     jw_obj_end(w);
     jw_obj_end(w);

@@ -59,7 +59,7 @@ static void reply_outcome(struct request *req, const struct assignment_outcome *
         jw_kv_int(&w, "id", out->actions[i].action_id);
         jw_key(&w, "_links");
         jw_obj_begin(&w);
-        mgmt_write_link(&w, req, "self", MGMT "/targets/%s/actions/%lld",
+        api_write_link(&w, req, "self", MGMT "/targets/%s/actions/%lld",
                         out->actions[i].controller_id, (long long)out->actions[i].action_id);
         jw_obj_end(&w);
         jw_obj_end(&w);

@@ -101,22 +101,6 @@ void mgmt_write_audit(struct jw *w, const struct audit *a)
     jw_kv_int(w, "lastModifiedAt", a->last_modified_at);
 }
 
-void mgmt_write_link(struct jw *w, struct request *req, const char *rel, const char *fmt, ...)
-{
-    char path[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(path, sizeof(path), fmt, ap);
-    va_end(ap);
-    jw_key(w, rel);
-    jw_obj_begin(w);
-    jw_key(w, "href");
-    const char *base = http_base_url(req);
-    char *href = arena_sprintf(&req->arena, "%s%s", base, path);
-    jw_str(w, href);
-    jw_obj_end(w);
-}
-
 void mgmt_begin_page(struct jw *w)
 {
     jw_obj_begin(w);

@@ -5,6 +5,7 @@
 
 #include "api/app.h"
 #include "api/errors.h"
+#include "api/links.h"
 #include "store/model.h"
 #include "util/json_read.h"
 #include "util/json_writer.h"
@@ -30,9 +31,6 @@ bool mgmt_path_id(struct request *req, int idx, const char *entity, int64_t *out
 
 /** createdBy/createdAt/lastModifiedBy/lastModifiedAt. */
 void mgmt_write_audit(struct jw *w, const struct audit *a);
-/** Writes "rel": {"href": "<base url><path>"} (path built printf-style). */
-void mgmt_write_link(struct jw *w, struct request *req, const char *rel, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 /** Opens the paged envelope: {"content": [  — close with mgmt_end_page. */
 void mgmt_begin_page(struct jw *w);
 void mgmt_end_page(struct jw *w, size_t size, int64_t total);

@@ -31,7 +31,7 @@ static void write_value(struct jw *w, struct request *req, const struct config_k
     }
     jw_key(w, "_links");
     jw_obj_begin(w);
-    mgmt_write_link(w, req, "self", MGMT "/system/configs/%s", key->name);
+    api_write_link(w, req, "self", MGMT "/system/configs/%s", key->name);
     jw_obj_end(w);
     jw_obj_end(w);
 }
@@ -157,6 +157,7 @@ static void put_one(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
+    tenant_settings_changed();
     reply_one(req, key);
 }
 
@@ -215,6 +216,7 @@ static void put_batch(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
+    tenant_settings_changed();
     struct jw w;
     jw_init(&w);
     if (write_values(req, &w, b.names, b.n))
@@ -231,6 +233,7 @@ static void delete_one(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
+    tenant_settings_changed();
     http_reply_empty(req, 200);
 }
 

@@ -33,7 +33,7 @@ void mgmt_write_ds_module(struct jw *w, struct request *req, const struct softwa
     jw_kv_bool(w, "deleted", m->deleted);
     jw_key(w, "_links");
     jw_obj_begin(w);
-    mgmt_write_link(w, req, "self", MGMT "/softwaremodules/%lld", (long long)m->id);
+    api_write_link(w, req, "self", MGMT "/softwaremodules/%lld", (long long)m->id);
     jw_obj_end(w);
     jw_obj_end(w);
 }
@@ -61,12 +61,12 @@ static void write_ds_links(struct jw *w, struct request *req, const struct distr
     long long id = (long long)ds->id;
     jw_key(w, "_links");
     jw_obj_begin(w);
-    mgmt_write_link(w, req, "self", MGMT "/distributionsets/%lld", id);
-    mgmt_write_link(w, req, "assignedSM", MGMT "/distributionsets/%lld/assignedSM", id);
-    mgmt_write_link(w, req, "modules", MGMT "/distributionsets/%lld/assignedSM?offset=0&limit=50",
+    api_write_link(w, req, "self", MGMT "/distributionsets/%lld", id);
+    api_write_link(w, req, "assignedSM", MGMT "/distributionsets/%lld/assignedSM", id);
+    api_write_link(w, req, "modules", MGMT "/distributionsets/%lld/assignedSM?offset=0&limit=50",
                     id);
-    mgmt_write_link(w, req, "type", MGMT "/distributionsettypes/%lld", (long long)ds->type_id);
-    mgmt_write_link(w, req, "metadata", MGMT "/distributionsets/%lld/metadata?offset=0&limit=50",
+    api_write_link(w, req, "type", MGMT "/distributionsettypes/%lld", (long long)ds->type_id);
+    api_write_link(w, req, "metadata", MGMT "/distributionsets/%lld/metadata?offset=0&limit=50",
                     id);
     jw_obj_end(w);
 }

@@ -27,10 +27,10 @@ static void write_ds_type(struct jw *w, struct request *req, const struct ds_typ
     jw_kv_int(w, "id", t->id);
     jw_key(w, "_links");
     jw_obj_begin(w);
-    mgmt_write_link(w, req, "self", MGMT "/distributionsettypes/%lld", id);
-    mgmt_write_link(w, req, "mandatorymodules",
+    api_write_link(w, req, "self", MGMT "/distributionsettypes/%lld", id);
+    api_write_link(w, req, "mandatorymodules",
                     MGMT "/distributionsettypes/%lld/mandatorymoduletypes", id);
-    mgmt_write_link(w, req, "optionalmodules",
+    api_write_link(w, req, "optionalmodules",
                     MGMT "/distributionsettypes/%lld/optionalmoduletypes", id);
     jw_obj_end(w);
     jw_obj_end(w);
@@ -50,7 +50,7 @@ static void write_sm_type(struct jw *w, struct request *req, const struct sm_typ
     jw_kv_int(w, "maxAssignments", t->max_assignments);
     jw_key(w, "_links");
     jw_obj_begin(w);
-    mgmt_write_link(w, req, "self", MGMT "/softwaremoduletypes/%lld", (long long)t->id);
+    api_write_link(w, req, "self", MGMT "/softwaremoduletypes/%lld", (long long)t->id);
     jw_obj_end(w);
     jw_obj_end(w);
 }

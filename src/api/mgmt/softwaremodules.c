@@ -32,10 +32,10 @@ void mgmt_write_sm(struct jw *w, struct request *req, const struct software_modu
     jw_key(w, "_links");
     jw_obj_begin(w);
     long long id = (long long)m->id;
-    mgmt_write_link(w, req, "self", MGMT "/softwaremodules/%lld", id);
-    mgmt_write_link(w, req, "artifacts", MGMT "/softwaremodules/%lld/artifacts", id);
-    mgmt_write_link(w, req, "type", MGMT "/softwaremoduletypes/%lld", (long long)m->type_id);
-    mgmt_write_link(w, req, "metadata", MGMT "/softwaremodules/%lld/metadata", id);
+    api_write_link(w, req, "self", MGMT "/softwaremodules/%lld", id);
+    api_write_link(w, req, "artifacts", MGMT "/softwaremodules/%lld/artifacts", id);
+    api_write_link(w, req, "type", MGMT "/softwaremoduletypes/%lld", (long long)m->type_id);
+    api_write_link(w, req, "metadata", MGMT "/softwaremodules/%lld/metadata", id);
     jw_obj_end(w);
     jw_obj_end(w);
 }

@@ -27,7 +27,7 @@ void mgmt_write_sm_type(struct jw *w, struct request *req, const struct sm_type 
     jw_kv_int(w, "id", t->id);
     jw_key(w, "_links");
     jw_obj_begin(w);
-    mgmt_write_link(w, req, "self", MGMT "/softwaremoduletypes/%lld", (long long)t->id);
+    api_write_link(w, req, "self", MGMT "/softwaremoduletypes/%lld", (long long)t->id);
     jw_obj_end(w);
     jw_obj_end(w);
 }

@@ -16,12 +16,12 @@ static void write_target_links(struct jw *w, struct request *req, const struct t
 {
     jw_key(w, "_links");
     jw_obj_begin(w);
-    mgmt_write_link(w, req, "self", MGMT "/targets/%s", t->controller_id);
+    api_write_link(w, req, "self", MGMT "/targets/%s", t->controller_id);
     if (full) {
-        mgmt_write_link(w, req, "assignedDS", MGMT "/targets/%s/assignedDS", t->controller_id);
-        mgmt_write_link(w, req, "installedDS", MGMT "/targets/%s/installedDS", t->controller_id);
-        mgmt_write_link(w, req, "attributes", MGMT "/targets/%s/attributes", t->controller_id);
-        mgmt_write_link(w, req, "actions",
+        api_write_link(w, req, "assignedDS", MGMT "/targets/%s/assignedDS", t->controller_id);
+        api_write_link(w, req, "installedDS", MGMT "/targets/%s/installedDS", t->controller_id);
+        api_write_link(w, req, "attributes", MGMT "/targets/%s/attributes", t->controller_id);
+        api_write_link(w, req, "actions",
                         MGMT "/targets/%s/actions?offset=0&limit=50&sort=id:DESC",
                         t->controller_id);
     }

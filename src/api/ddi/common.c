@@ -1,0 +1,314 @@
+#include "api/ddi/common.h"
+
+#include "auth/auth.h"
+#include "core/controller.h"
+#include "core/last_seen.h"
+#include "store/action_store.h"
+#include "util/time.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_AUTHORITY_HEADERS 8
+
+enum device_auth { AUTH_NONE, AUTH_TARGET, AUTH_GATEWAY, AUTH_PROXY, AUTH_ANONYMOUS };
+
+static void reply_unauthorized(struct request *req)
+{
+    http_reply_empty(req, 401);
+}
+
+/* "TargetToken <token>": the scheme is case-sensitive and followed by exactly one
+ * space (hawkBit); the rest is compared verbatim. */
+static const char *scheme_value(const char *header, const char *scheme)
+{
+    size_t n = strlen(scheme);
+    if (!header || strncmp(header, scheme, n) != 0 || header[n] != ' ' || header[n + 1] == ' ')
+        return NULL;
+    return header + n + 1;
+}
+
+/* Does one comma/semicolon separated value list share an entry with another
+ * (case-insensitive, surrounding blanks ignored)? */
+static bool lists_intersect(const char *offered, const char *configured)
+{
+    for (const char *o = offered; *o;) {
+        o += strspn(o, " \t,;");
+        size_t on = strcspn(o, ",;");
+        size_t ot = on;
+        while (ot > 0 && (o[ot - 1] == ' ' || o[ot - 1] == '\t'))
+            ot--;
+        for (const char *c = configured; ot > 0 && *c;) {
+            c += strspn(c, " \t,;");
+            size_t cn = strcspn(c, ",;");
+            size_t ct = cn;
+            while (ct > 0 && (c[ct - 1] == ' ' || c[ct - 1] == '\t'))
+                ct--;
+            if (ct == ot && strncasecmp(o, c, ot) == 0)
+                return true;
+            c += cn;
+        }
+        o += on;
+    }
+    return false;
+}
+
+/* Certificate authentication by a TLS-terminating proxy: the controller id it saw
+ * must be the path's, and one issuer hash must be a configured authority. Both the
+ * current header names and hawkBit 0.x's are accepted. */
+static bool proxy_header_ok(struct request *req, const char *controller_id, const char *authorities)
+{
+    const char *cn = http_header(req, "X-Controller-Id");
+    if (!cn)
+        cn = http_header(req, "X-Ssl-Client-Cn");
+    if (!cn || strcmp(cn, controller_id) != 0 || !authorities[0])
+        return false;
+    const char *single = http_header(req, "X-Authority");
+    if (single && lists_intersect(single, authorities))
+        return true;
+    for (int i = 0; i < MAX_AUTHORITY_HEADERS; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "X-Authority-%d", i);
+        const char *v = http_header(req, name);
+        snprintf(name, sizeof(name), "X-Ssl-Issuer-Hash-%d", i + 1);
+        const char *legacy = http_header(req, name);
+        if ((v && lists_intersect(v, authorities)) ||
+            (legacy && lists_intersect(legacy, authorities)))
+            return true;
+    }
+    return false;
+}
+
+static enum device_auth authenticate(struct request *req, const struct ddi_request *d, bool known,
+                                     bool anonymous_ok)
+{
+    const struct tenant_settings *cfg = &d->settings;
+    const char *authorization = http_header(req, "Authorization");
+    const char *token = scheme_value(authorization, "TargetToken");
+    if (token && cfg->targettoken_auth && known &&
+        auth_secret_equal(token, d->target.security_token))
+        return AUTH_TARGET;
+    token = scheme_value(authorization, "GatewayToken");
+    if (token && cfg->gatewaytoken_auth && cfg->gateway_key[0] &&
+        auth_secret_equal(token, cfg->gateway_key))
+        return AUTH_GATEWAY;
+    if (cfg->header_auth && proxy_header_ok(req, req->params[1], cfg->header_authority))
+        return AUTH_PROXY;
+    if (anonymous_ok && cfg->anonymous_download)
+        return AUTH_ANONYMOUS;
+    return AUTH_NONE;
+}
+
+/* "http://<client ip>", from X-Forwarded-For when it holds a plain address. */
+static const char *client_address(struct request *req)
+{
+    const char *xff = http_header(req, "X-Forwarded-For");
+    const char *ip = http_peer_address(req);
+    if (xff) {
+        size_t n = strcspn(xff, ",");
+        while (n > 0 && xff[n - 1] == ' ')
+            n--;
+        size_t skip = strspn(xff, " ");
+        if (n > skip && n - skip <= 45 &&
+            strspn(xff + skip, "0123456789abcdefABCDEF:.") == n - skip)
+            ip = arena_strndup(&req->arena, xff + skip, n - skip);
+    }
+    return arena_sprintf(&req->arena, "http://%s", ip ? ip : "unknown");
+}
+
+static bool load_target(struct request *req, struct ddi_request *d, bool *known)
+{
+    struct error e;
+    int rc = store_controller_view(req_store(req), req->params[1], &req->arena, &d->target, &e);
+    if (rc < 0 && rc != -ERR_NOT_FOUND) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    *known = rc == 0;
+    return true;
+}
+
+static bool check_path(struct request *req)
+{
+    const struct app *app = app_worker(req)->app;
+    if (strcasecmp(req->params[0], app->config->tenant) != 0) {
+        api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound", "Tenant %.64s does not exist",
+                 req->params[0]);
+        return false;
+    }
+    if (strlen(req->params[1]) > DDI_CONTROLLER_ID_MAX) {
+        api_fail(req, ERR_INVALID, "rest.param.invalidField",
+                 "controllerId is longer than %d characters", DDI_CONTROLLER_ID_MAX);
+        return false;
+    }
+    return true;
+}
+
+/* Registers an unknown controller when the credentials allow it, then reloads. */
+static bool register_target(struct request *req, struct ddi_request *d, const char *address)
+{
+    struct error e;
+    bool known;
+    if (controller_register(req_store(req), req->params[1], address, &e) < 0) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    if (!load_target(req, d, &known))
+        return false;
+    if (!known) {
+        api_fail(req, ERR_INTERNAL, NULL, "registered target vanished");
+        return false;
+    }
+    return true;
+}
+
+static bool authorize(struct request *req, bool registering, bool anonymous_ok)
+{
+    struct ddi_request *d = arena_alloc(&req->arena, sizeof(*d));
+    memset(d, 0, sizeof(*d));
+    req->ctx = d;
+    if (!check_path(req))
+        return false;
+    tenant_settings_get(req_store(req), &d->settings);
+    bool known;
+    if (!load_target(req, d, &known))
+        return false;
+    enum device_auth how = authenticate(req, d, known, anonymous_ok);
+    if (how == AUTH_NONE) {
+        reply_unauthorized(req);
+        return false;
+    }
+    const char *address = client_address(req);
+    if (!known) {
+        if (!registering || how == AUTH_ANONYMOUS) {
+            api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound",
+                     "Target with given identifier {%.256s} does not exist.", req->params[1]);
+            return false;
+        }
+        if (!register_target(req, d, address))
+            return false;
+    }
+    if (strcmp(d->target.update_status, TARGET_STATUS_UNKNOWN) == 0 &&
+        store_controller_mark_registered(req_store(req), d->target.target_id, NULL) == 0)
+        d->target.update_status = TARGET_STATUS_REGISTERED;
+    if (how != AUTH_ANONYMOUS)
+        last_seen_record(d->target.target_id, time_now_ms(), address);
+    d->base = arena_sprintf(&req->arena, "/%s/controller/v1/%s",
+                            api_url_segment(&req->arena, req->params[0]),
+                            api_url_segment(&req->arena, req->params[1]));
+    return true;
+}
+
+bool ddi_authorize(struct request *req)
+{
+    return authorize(req, false, false);
+}
+
+bool ddi_authorize_registering(struct request *req)
+{
+    return authorize(req, true, false);
+}
+
+bool ddi_authorize_download(struct request *req)
+{
+    return authorize(req, false, true);
+}
+
+bool ddi_path_id(struct request *req, int idx, const char *entity, int64_t *out)
+{
+    const char *v = req->params[idx];
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end || n < 0) {
+        api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound",
+                 "%s with given identifier {%.64s} does not exist.", entity, v);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+bool ddi_load_action(struct request *req, int idx, struct action *x)
+{
+    int64_t id;
+    struct error e;
+    if (!ddi_path_id(req, idx, "Action", &id))
+        return false;
+    if (store_action_get(req_store(req), ddi_req(req)->target.target_id, id, &req->arena, x, &e) <
+        0) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    return true;
+}
+
+bool ddi_parse_body(struct request *req, struct json_value **doc)
+{
+    struct error e;
+    if (!req->body || req->body_len == 0) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Request body is missing");
+        return false;
+    }
+    *doc = json_parse(req->body, req->body_len, &e);
+    if (!*doc) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    if (json_kind(*doc) != JSON_OBJECT) {
+        json_doc_free(*doc);
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Expected a JSON object");
+        return false;
+    }
+    return true;
+}
+
+void ddi_write_link(struct jw *w, struct request *req, const char *rel, const char *fmt, ...)
+{
+    char suffix[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(suffix, sizeof(suffix), fmt, ap);
+    va_end(ap);
+    api_write_link(w, req, rel, "%s%s", ddi_req(req)->base, suffix);
+}
+
+void ddi_reply(struct request *req, struct jw *w)
+{
+    size_t len;
+    char *body = jw_finish(w, &len);
+    if (!body) {
+        api_fail(req, ERR_INTERNAL, NULL, "cannot build reply");
+        return;
+    }
+    http_reply_json(req, 200, body, len);
+}
+
+bool ddi_read_details(struct request *req, const struct json_value *arr, const char ***out,
+                      size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!arr || json_kind(arr) == JSON_NULL)
+        return true;
+    if (json_kind(arr) != JSON_ARRAY) {
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "details must be an array of strings");
+        return false;
+    }
+    size_t len = json_array_len(arr);
+    *out = arena_alloc(&req->arena, sizeof(char *) * (len ? len : 1));
+    for (size_t i = 0; i < len; i++) {
+        const char *s = json_as_string(json_array_at(arr, i));
+        if (!s) {
+            api_fail(req, ERR_INVALID, "rest.body.notReadable",
+                     "details must be an array of strings");
+            return false;
+        }
+        (*out)[(*n)++] = s;
+    }
+    return true;
+}

@@ -1,0 +1,573 @@
+#include "core/controller.h"
+
+#include "auth/auth.h"
+#include "core/deployment.h"
+#include "store/action_store.h"
+#include "store/target_store.h"
+#include "util/time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const execution_names[] = {
+    [EXEC_CLOSED] = "closed",         [EXEC_PROCEEDING] = "proceeding",
+    [EXEC_CANCELED] = "canceled",     [EXEC_SCHEDULED] = "scheduled",
+    [EXEC_REJECTED] = "rejected",     [EXEC_RESUMED] = "resumed",
+    [EXEC_DOWNLOADED] = "downloaded", [EXEC_DOWNLOAD] = "download",
+};
+
+static const char *const result_names[] = {
+    [RESULT_NONE] = "none",
+    [RESULT_SUCCESS] = "success",
+    [RESULT_FAILURE] = "failure",
+};
+
+int controller_parse_execution(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(execution_names) / sizeof(execution_names[0]); i++)
+        if (strcmp(name, execution_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+int controller_parse_result(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(result_names) / sizeof(result_names[0]); i++)
+        if (strcmp(name, result_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ---- what the device sees ---- */
+
+/* Maintenance schedules are evaluated by core/maintenance once it lands; until then
+ * every window counts as open. */
+static bool maintenance_open_now(const struct action *x, int64_t now_ms)
+{
+    (void)x;
+    (void)now_ms;
+    return true;
+}
+
+void controller_deployment_mode(const struct action *x, int64_t now_ms, struct deployment_mode *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *type = x->action_type;
+    out->forced_reached =
+        strcmp(type, "timeforced") == 0 && x->forced_time >= 0 && now_ms >= x->forced_time;
+    if (strcmp(type, "forced") == 0 || out->forced_reached) {
+        out->download = out->update = "forced";
+    } else if (strcmp(type, "downloadonly") == 0) {
+        out->download = "forced";
+        out->update = "skip";
+    } else {
+        out->download = out->update = "attempt";
+    }
+    bool window_open = true;
+    if (x->maintenance_schedule) {
+        window_open = maintenance_open_now(x, now_ms);
+        out->window = window_open ? "available" : "unavailable";
+        if (!window_open)
+            out->update = "skip";
+    }
+    /* Like hawkBit's hash of (action id, forced reached, window open): any 32-bit
+     * value that differs when one of them does. */
+    uint32_t h = (uint32_t)(x->id * 2654435761u);
+    h ^= (out->forced_reached ? 0x5bd1e995u : 0) ^ (window_open ? 0 : 0x27d4eb2du);
+    out->c = (int32_t)h;
+}
+
+/* ---- history entries ---- */
+
+/* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+        max--;
+    return max;
+}
+
+/* The messages of one entry: the device's details (the newest CONTROLLER_MAX_MESSAGES,
+ * each cut to CONTROLLER_MAX_MESSAGE_LEN), then the server's own notes. SWUpdate
+ * sends whole log excerpts as details; keeping the tail keeps the final lines,
+ * which say what went wrong. */
+static const char *entry_messages(struct arena *a, const struct feedback *fb,
+                                  const char *server_note)
+{
+    size_t first = fb->n_details > CONTROLLER_MAX_MESSAGES - 1
+                       ? fb->n_details - (CONTROLLER_MAX_MESSAGES - 1)
+                       : 0;
+    const char **msgs = arena_alloc(a, sizeof(char *) * (CONTROLLER_MAX_MESSAGES + 2));
+    size_t n = 0;
+    for (size_t i = first; i < fb->n_details; i++) {
+        const char *d = fb->details[i] ? fb->details[i] : "";
+        msgs[n++] = arena_strndup(a, d, utf8_cut(d, CONTROLLER_MAX_MESSAGE_LEN));
+    }
+    if (fb->code >= 0)
+        msgs[n++] = arena_sprintf(a, "Device reported status code: %lld", (long long)fb->code);
+    if (n == 0 && server_note)
+        msgs[n++] = server_note;
+    return deployment_messages_json(a, msgs, n);
+}
+
+static int add_entry(struct store *s, struct arena *a, int64_t action_id, const char *status,
+                     const struct feedback *fb, const char *server_note, struct error *err)
+{
+    return store_action_status_add(s, action_id, status, fb->code,
+                                   entry_messages(a, fb, server_note), fb->timestamp, err);
+}
+
+static int add_server_entry(struct store *s, struct arena *a, int64_t action_id, const char *status,
+                            const char *message, struct error *err)
+{
+    const char *msgs[] = {message};
+    return store_action_status_add(s, action_id, status, -1, deployment_messages_json(a, msgs, 1),
+                                   -1, err);
+}
+
+/* ---- deployment feedback ---- */
+
+/* The history entry a deployment feedback becomes (reference a.6). */
+static const char *deployment_entry_status(const struct feedback *fb)
+{
+    switch (fb->execution) {
+    case EXEC_CLOSED:
+        return fb->result == RESULT_FAILURE ? ACTION_ERROR : ACTION_FINISHED;
+    case EXEC_DOWNLOADED:
+        return ACTION_DOWNLOADED;
+    case EXEC_DOWNLOAD:
+        return ACTION_DOWNLOAD;
+    case EXEC_REJECTED:
+        return ACTION_WARNING;
+    case EXEC_CANCELED:
+        return ACTION_CANCELED;
+    case EXEC_PROCEEDING:
+    case EXEC_SCHEDULED:
+    case EXEC_RESUMED:
+        break;
+    }
+    return ACTION_RUNNING;
+}
+
+static int64_t feedback_time(const struct feedback *fb)
+{
+    return fb->timestamp >= 0 ? fb->timestamp : -1;
+}
+
+/* The action installed its set: installed := assigned set of the action; in sync
+ * when nothing else is assigned. */
+static int on_finished(struct store *s, struct arena *a, const struct action *x,
+                       const struct feedback *fb, struct error *err)
+{
+    struct target t;
+    int rc = store_action_set_status(s, x->id, ACTION_FINISHED, false, x->controller_id, err);
+    if (rc < 0 || (rc = store_target_get_by_id(s, x->target_id, a, &t, err)) < 0)
+        return rc;
+    int64_t installed_at = feedback_time(fb);
+    if (installed_at < 0)
+        installed_at = time_now_ms();
+    const char *status =
+        t.assigned_ds_id == x->ds_id ? TARGET_STATUS_IN_SYNC : TARGET_STATUS_PENDING;
+    if ((rc = store_target_set_state(s, t.id, status, t.assigned_ds_id, x->ds_id, installed_at,
+                                     err)) < 0)
+        return rc;
+    return store_controller_request_attributes(s, t.id, true, err);
+}
+
+/* The installation failed: the target is in error and nothing is assigned, unless
+ * another action is still open (then the target waits for that one). */
+static int on_error(struct store *s, struct arena *a, const struct action *x, struct error *err)
+{
+    struct target t;
+    struct action *open;
+    size_t n;
+    int rc = store_action_set_status(s, x->id, ACTION_ERROR, false, x->controller_id, err);
+    if (rc < 0 || (rc = store_target_get_by_id(s, x->target_id, a, &t, err)) < 0 ||
+        (rc = store_action_list_active(s, t.id, a, &open, &n, err)) < 0)
+        return rc;
+    if (n > 0)
+        return store_target_set_state(s, t.id, TARGET_STATUS_PENDING, open[0].ds_id,
+                                      t.installed_ds_id, -1, err);
+    return store_target_set_state(s, t.id, TARGET_STATUS_ERROR, -1, t.installed_ds_id, -1, err);
+}
+
+/* A download-only action ends when the device has the bytes. */
+static int on_downloaded(struct store *s, struct arena *a, const struct action *x,
+                         struct error *err)
+{
+    struct target t;
+    int rc = store_action_set_status(s, x->id, ACTION_DOWNLOADED, false, x->controller_id, err);
+    if (rc < 0 || (rc = store_target_get_by_id(s, x->target_id, a, &t, err)) < 0 ||
+        (rc = store_target_set_state(s, t.id, TARGET_STATUS_IN_SYNC, t.assigned_ds_id,
+                                     t.installed_ds_id, -1, err)) < 0)
+        return rc;
+    return store_controller_request_attributes(s, t.id, true, err);
+}
+
+static int check_quota(struct store *s, int64_t action_id, struct error *err)
+{
+    int64_t entries;
+    int rc = store_controller_status_count(s, action_id, &entries, err);
+    if (rc < 0)
+        return rc;
+    if (entries >= CONTROLLER_MAX_STATUS_ENTRIES)
+        return err_set(err, ERR_QUOTA, "quota.tooManyEntries",
+                       "Action %lld already has %d status entries", (long long)action_id,
+                       CONTROLLER_MAX_STATUS_ENTRIES);
+    return 0;
+}
+
+static int apply_feedback(struct store *s, struct arena *a, const struct action *x,
+                          const struct feedback *fb, struct error *err)
+{
+    if (strcmp(x->status, ACTION_WAIT_FOR_CONFIRMATION) == 0)
+        return err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
+                       "Action %lld waits for confirmation", (long long)x->id);
+    if (!x->active)
+        return err_set(err, ERR_GONE, "action.inactive", "Action %lld is closed", (long long)x->id);
+    const char *entry = deployment_entry_status(fb);
+    int rc = check_quota(s, x->id, err);
+    if (rc < 0 || (rc = add_entry(s, a, x->id, entry, fb,
+                                  arena_sprintf(a, "Update Server: Target reported %s",
+                                                execution_names[fb->execution]),
+                                  err)) < 0)
+        return rc;
+    if (strcmp(entry, ACTION_FINISHED) == 0)
+        return on_finished(s, a, x, fb, err);
+    if (strcmp(entry, ACTION_ERROR) == 0)
+        return on_error(s, a, x, err);
+    if (strcmp(entry, ACTION_DOWNLOADED) == 0 && strcmp(x->action_type, "downloadonly") == 0)
+        return on_downloaded(s, a, x, err);
+    return 0;
+}
+
+/* Runs fn on the target's action inside one transaction. */
+typedef int (*action_fn)(struct store *s, struct arena *a, const struct action *x, const void *arg,
+                         struct error *err);
+
+static int with_action(struct store *s, int64_t target_id, int64_t action_id, action_fn fn,
+                       const void *arg, struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    struct action x;
+    int rc = store_begin(s, err);
+    if (rc == 0) {
+        if ((rc = store_action_get(s, target_id, action_id, &a, &x, err)) == 0)
+            rc = fn(s, &a, &x, arg, err);
+        if (rc == 0)
+            rc = store_commit(s, err);
+        else
+            store_rollback(s);
+    }
+    arena_free(&a);
+    return rc;
+}
+
+static int feedback_fn(struct store *s, struct arena *a, const struct action *x, const void *arg,
+                       struct error *err)
+{
+    return apply_feedback(s, a, x, arg, err);
+}
+
+int controller_feedback(struct store *s, int64_t target_id, int64_t action_id,
+                        const struct feedback *fb, struct error *err)
+{
+    return with_action(s, target_id, action_id, feedback_fn, fb, err);
+}
+
+/* ---- cancel feedback ---- */
+
+static int cancel_feedback_fn(struct store *s, struct arena *a, const struct action *x,
+                              const void *arg, struct error *err)
+{
+    const struct feedback *fb = arg;
+    bool canceling =
+        strcmp(x->status, ACTION_CANCELING) == 0 || strcmp(x->status, ACTION_CANCELED) == 0;
+    if (!x->active || !canceling)
+        return err_set(err, ERR_NOT_ALLOWED, "action.notCancelable",
+                       "Action %lld is not being canceled", (long long)x->id);
+    int rc = check_quota(s, x->id, err);
+    if (rc < 0)
+        return rc;
+    const char *entry = ACTION_RUNNING;
+    const char *next = NULL; /* the action's new status, NULL = unchanged */
+    bool closes = false;
+    if (fb->execution == EXEC_CLOSED && fb->result != RESULT_FAILURE) {
+        entry = next = ACTION_CANCELED;
+        closes = true;
+    } else if (fb->execution == EXEC_CLOSED) {
+        entry = ACTION_ERROR;
+        next = ACTION_RUNNING;
+    } else if (fb->execution == EXEC_REJECTED) {
+        entry = ACTION_CANCEL_REJECTED;
+        next = ACTION_RUNNING;
+    } else if (fb->execution == EXEC_CANCELED) {
+        entry = ACTION_WARNING;
+    }
+    if ((rc = add_entry(s, a, x->id, entry, fb, "Update Server: Target reported cancelation",
+                        err)) < 0 ||
+        (next &&
+         (rc = store_action_set_status(s, x->id, next, !closes, x->controller_id, err)) < 0))
+        return rc;
+    return closes ? deployment_settle_target(s, a, x->target_id, err) : 0;
+}
+
+int controller_cancel_feedback(struct store *s, int64_t target_id, int64_t action_id,
+                               const struct feedback *fb, struct error *err)
+{
+    return with_action(s, target_id, action_id, cancel_feedback_fn, fb, err);
+}
+
+/* ---- reads that leave a trace ---- */
+
+int controller_retrieved(struct store *s, const struct action *x, bool cancel, struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    const char *last;
+    int rc = store_begin(s, err);
+    if (rc < 0)
+        goto out;
+    if ((rc = store_controller_last_status(s, x->id, &a, &last, err)) < 0)
+        goto fail;
+    if (last && strcmp(last, ACTION_RETRIEVED) == 0) {
+        store_rollback(s);
+        goto out;
+    }
+    const char *msg = cancel ? "Update Server: Target retrieved cancel action and should start "
+                               "now the cancelation."
+                             : "Update Server: Target retrieved update action and should start "
+                               "now the download.";
+    if ((rc = add_server_entry(s, &a, x->id, ACTION_RETRIEVED, msg, err)) < 0 ||
+        (!cancel && (rc = store_action_set_status(s, x->id, ACTION_RETRIEVED, true,
+                                                  x->controller_id, err)) < 0))
+        goto fail;
+    rc = store_commit(s, err);
+    goto out;
+fail:
+    store_rollback(s);
+out:
+    arena_free(&a);
+    return rc;
+}
+
+int controller_downloaded(struct store *s, int64_t action_id, const char *what, struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    int rc = add_server_entry(s, &a, action_id, ACTION_DOWNLOAD,
+                              arena_sprintf(&a, "Update Server: Target downloads %s", what), err);
+    arena_free(&a);
+    return rc;
+}
+
+/* ---- registration and attributes ---- */
+
+int controller_register(struct store *s, const char *controller_id, const char *address,
+                        struct error *err)
+{
+    char token[33];
+    auth_random_hex(token, 16);
+    struct arena a;
+    arena_init(&a);
+    struct target t = {
+        .controller_id = controller_id,
+        .name = controller_id,
+        .description = arena_sprintf(&a, "Plug and Play target: %s", controller_id),
+        .security_token = token,
+        .address = address,
+        .update_status = TARGET_STATUS_REGISTERED,
+        .request_attributes = true,
+    };
+    int rc = store_target_create(s, &t, controller_id, err);
+    arena_free(&a);
+    return rc == -ERR_EXISTS ? 0 : rc;
+}
+
+static int record_offline(struct store *s, struct arena *a, const struct target *t, int64_t ds_id,
+                          struct error *err)
+{
+    struct action x = {
+        .target_id = t->id,
+        .ds_id = ds_id,
+        .action_type = "forced",
+        .forced_time = -1,
+        .weight = 1000,
+        .status = ACTION_FINISHED,
+        .active = false,
+        .rollout_id = -1,
+        .rollout_group_id = -1,
+    };
+    struct action *open;
+    size_t n;
+    int rc = store_action_create(s, &x, t->controller_id, err);
+    if (rc < 0 ||
+        (rc = add_server_entry(s, a, x.id, ACTION_FINISHED,
+                               "Update Server: Target reported an installation without an "
+                               "action (offline update).",
+                               err)) < 0 ||
+        (rc = store_action_list_active(s, t->id, a, &open, &n, err)) < 0)
+        return rc;
+    if (n > 0)
+        return store_target_set_state(s, t->id, TARGET_STATUS_PENDING, t->assigned_ds_id, ds_id,
+                                      time_now_ms(), err);
+    return store_target_set_state(s, t->id, TARGET_STATUS_IN_SYNC, ds_id, ds_id, time_now_ms(),
+                                  err);
+}
+
+int controller_installed_offline(struct store *s, int64_t target_id, int64_t ds_id, bool *created,
+                                 struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    struct target t;
+    *created = false;
+    int rc = store_begin(s, err);
+    if (rc < 0)
+        goto out;
+    if ((rc = store_target_get_by_id(s, target_id, &a, &t, err)) < 0)
+        goto fail;
+    if (t.installed_ds_id == ds_id) {
+        store_rollback(s);
+        goto out;
+    }
+    if ((rc = record_offline(s, &a, &t, ds_id, err)) < 0)
+        goto fail;
+    rc = store_commit(s, err);
+    *created = rc == 0;
+    goto out;
+fail:
+    store_rollback(s);
+out:
+    arena_free(&a);
+    return rc;
+}
+
+/* hawkBit's attribute alphabet (reference a.4): ASCII letters, digits, whitespace
+ * and common punctuation. */
+static bool valid_attribute_text(const char *v)
+{
+    static const char punctuation[] = "_-!@#$%^&*()+=[]{}|;:'\",.<>/\\? \t\r\n\f\v";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++, n++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr(punctuation, *p)))
+            return false;
+    return n <= CONTROLLER_MAX_ATTRIBUTE_LEN;
+}
+
+int controller_config_data(struct store *s, int64_t target_id, enum attributes_mode mode,
+                           const struct attribute *items, size_t n, struct error *err)
+{
+    if (n == 0)
+        return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                       "configData needs a non-empty data object");
+    for (size_t i = 0; i < n; i++)
+        if (!items[i].key[0] || !valid_attribute_text(items[i].key) ||
+            (items[i].value && mode != ATTRIBUTES_REMOVE && !valid_attribute_text(items[i].value)))
+            return err_set(err, ERR_INVALID, "repo.invalidTargetAttributes",
+                           "Attribute keys and values must be 1-%d characters of letters, "
+                           "digits, whitespace and punctuation",
+                           CONTROLLER_MAX_ATTRIBUTE_LEN);
+    int64_t total;
+    int rc = store_begin(s, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_controller_attributes(s, target_id, mode, items, n, &total, err)) == 0 &&
+        total > CONTROLLER_MAX_ATTRIBUTES)
+        rc = err_set(err, ERR_QUOTA, "quota.tooManyEntries",
+                     "A target may have at most %d attributes", CONTROLLER_MAX_ATTRIBUTES);
+    if (rc == 0)
+        rc = store_controller_request_attributes(s, target_id, false, err);
+    if (rc < 0) {
+        store_rollback(s);
+        return rc;
+    }
+    return store_commit(s, err);
+}
+
+/* ---- confirmation ---- */
+
+struct confirm_args {
+    bool confirmed;
+    struct feedback fb;
+};
+
+static int confirm_fn(struct store *s, struct arena *a, const struct action *x, const void *arg,
+                      struct error *err)
+{
+    const struct confirm_args *c = arg;
+    if (!x->active)
+        return err_set(err, ERR_GONE, "action.inactive", "Action %lld is closed", (long long)x->id);
+    if (strcmp(x->status, ACTION_WAIT_FOR_CONFIRMATION) != 0)
+        return err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
+                       "Action %lld does not wait for confirmation", (long long)x->id);
+    const char *note = c->confirmed ? "Update Server: Target confirmed the action."
+                                    : "Update Server: Target denied the action.";
+    int rc = add_entry(s, a, x->id, c->confirmed ? ACTION_RUNNING : ACTION_WAIT_FOR_CONFIRMATION,
+                       &c->fb, note, err);
+    if (rc < 0 || !c->confirmed)
+        return rc;
+    return store_action_set_status(s, x->id, ACTION_RUNNING, true, x->controller_id, err);
+}
+
+int controller_confirm(struct store *s, int64_t target_id, int64_t action_id, bool confirmed,
+                       int64_t code, const char *const *details, size_t n_details,
+                       struct error *err)
+{
+    struct confirm_args c = {
+        confirmed, {.code = code, .timestamp = -1, .details = details, .n_details = n_details}};
+    return with_action(s, target_id, action_id, confirm_fn, &c, err);
+}
+
+static int confirm_waiting(struct store *s, struct arena *a, int64_t target_id,
+                           const char *initiator, struct error *err)
+{
+    struct action *open;
+    size_t n;
+    int rc = store_action_list_active(s, target_id, a, &open, &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(open[i].status, ACTION_WAIT_FOR_CONFIRMATION) != 0)
+            continue;
+        const char *msg = arena_sprintf(a,
+                                        "Update Server: Assignment automatically confirmed by "
+                                        "initiator '%s'.",
+                                        initiator ? initiator : "");
+        if ((rc = add_server_entry(s, a, open[i].id, ACTION_RUNNING, msg, err)) == 0)
+            rc = store_action_set_status(s, open[i].id, ACTION_RUNNING, true, open[i].controller_id,
+                                         err);
+    }
+    return rc;
+}
+
+int controller_auto_confirm(struct store *s, int64_t target_id, bool on, const char *initiator,
+                            const char *remark, struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    struct auto_confirm current;
+    int rc = store_begin(s, err);
+    if (rc < 0)
+        goto out;
+    if ((rc = store_controller_get_auto_confirm(s, target_id, &a, &current, err)) < 0)
+        goto fail;
+    if (on && current.active) {
+        rc = err_set(err, ERR_CONFLICT, "auto.confirmation.already.active",
+                     "Auto confirmation is already active for this target");
+        goto fail;
+    }
+    if ((rc = store_controller_auto_confirm(s, target_id, on, initiator, remark, err)) < 0 ||
+        (on && (rc = confirm_waiting(s, &a, target_id, initiator, err)) < 0))
+        goto fail;
+    rc = store_commit(s, err);
+    goto out;
+fail:
+    store_rollback(s);
+out:
+    arena_free(&a);
+    return rc;
+}

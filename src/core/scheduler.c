@@ -1,0 +1,85 @@
+#include "core/scheduler.h"
+
+#include "core/last_seen.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct scheduler {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;
+    int interval_ms;
+    struct store *store;
+};
+
+static void tick(struct scheduler *sch)
+{
+    int rc = last_seen_flush(sch->store);
+    if (rc > 0)
+        log_debug("flushed last-seen times of %d targets", rc);
+}
+
+static void *run(void *arg)
+{
+    struct scheduler *sch = arg;
+    pthread_mutex_lock(&sch->lock);
+    while (!sch->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += sch->interval_ms / 1000;
+        until.tv_nsec += (long)(sch->interval_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&sch->wake, &sch->lock, &until);
+        pthread_mutex_unlock(&sch->lock);
+        tick(sch);
+        pthread_mutex_lock(&sch->lock);
+    }
+    pthread_mutex_unlock(&sch->lock);
+    return NULL;
+}
+
+struct scheduler *scheduler_start(const char *database_path, int interval_ms, struct error *err)
+{
+    struct scheduler *sch = calloc(1, sizeof(*sch));
+    if (!sch) {
+        err_set(err, ERR_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
+    sch->interval_ms = interval_ms > 0 ? interval_ms : 1000;
+    pthread_mutex_init(&sch->lock, NULL);
+    pthread_cond_init(&sch->wake, NULL);
+    sch->store = store_open(database_path, false, err);
+    if (!sch->store || pthread_create(&sch->thread, NULL, run, sch) != 0) {
+        if (sch->store)
+            err_set(err, ERR_INTERNAL, NULL, "cannot start the scheduler thread");
+        store_close(sch->store);
+        free(sch);
+        return NULL;
+    }
+    return sch;
+}
+
+void scheduler_stop(struct scheduler *sch)
+{
+    if (!sch)
+        return;
+    pthread_mutex_lock(&sch->lock);
+    sch->stopping = true;
+    pthread_cond_signal(&sch->wake);
+    pthread_mutex_unlock(&sch->lock);
+    pthread_join(sch->thread, NULL);
+    tick(sch); /* what arrived while stopping */
+    store_close(sch->store);
+    pthread_mutex_destroy(&sch->lock);
+    pthread_cond_destroy(&sch->wake);
+    free(sch);
+}

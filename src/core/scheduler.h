@@ -1,0 +1,17 @@
+/* The background thread of a server process: periodic work that no request
+ * triggers. Today it flushes the device last-seen buffer; rollouts, time-based
+ * actions and auto-assignment join it later. It owns its own store connection. */
+#ifndef FALCONET_CORE_SCHEDULER_H
+#define FALCONET_CORE_SCHEDULER_H
+
+#include "util/error.h"
+
+struct scheduler;
+
+/** Starts the thread; each tick runs every interval_ms. NULL on failure. */
+struct scheduler *scheduler_start(const char *database_path, int interval_ms, struct error *err);
+/** Stops the thread after one final tick (so buffered last-seen times are written)
+ * and frees it. NULL is ignored. */
+void scheduler_stop(struct scheduler *sch);
+
+#endif
