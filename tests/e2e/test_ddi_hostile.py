@@ -25,14 +25,15 @@ def _alive(api, d=None):
         assert d.dev.poll().status_code == 200
 
 
+# a valid closed/success body without its two closing braces
 CLOSED_OK = b'{"status": {"execution": "closed", "result": {"finished": "success"}'
 
 
 @pytest.mark.parametrize("raw", [
     b"{", b"}", b"[]", b"null", b'"closed"', b"\xff\xfe\x00garbage",
-    CLOSED_OK,                                          # one closing brace missing
-    CLOSED_OK + b"}}",                                  # one too many
-    CLOSED_OK + b"} trailing",
+    CLOSED_OK + b"}",                                   # one closing brace missing
+    CLOSED_OK + b"}}}",                                 # one too many
+    CLOSED_OK + b"}} trailing",
     b'{"status": {' * 5000,
     b"[" * 100000,
     b'{"status": {"execution": "closed", "result": {"finished": "success"}, '

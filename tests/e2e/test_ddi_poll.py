@@ -174,7 +174,8 @@ def test_links_follow_forwarded_headers(api):
     assert links["configData"] in (f"https://ota.example.com{path}/configData",
                                    f"https://ota.example.com:443{path}/configData"), links
     # artifact links in deploymentBase follow the same rule
-    body = expect_json(d.dev.deployment(d.aid, headers={**h, "X-Forwarded-Port": "8443"}), 200)
+    body = expect_json(d.dev.get(f"deploymentBase/{d.aid}",
+                                 headers={**h, "X-Forwarded-Port": "8443"}), 200)
     href = body["deployment"]["chunks"][0]["artifacts"][0]["_links"]["download-http"]["href"]
     assert href.startswith(f"https://ota.example.com:8443{path}/softwaremodules/"), href
 
