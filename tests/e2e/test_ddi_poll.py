@@ -211,6 +211,15 @@ def test_poll_records_address(api):
     assert got["address"] == "http://127.0.0.1", got
 
 
+def test_poll_address_honours_x_forwarded_for(api):
+    # hawkBit tracks the client IP from X-Forwarded-For by default
+    t, dev = new_device(api)
+    dev.poll_body(headers={"X-Forwarded-For": "10.20.30.40"})
+    got = wait_until(lambda: (lambda b: b if "address" in b else None)(
+        expect_json(api.get(f"/targets/{t['controllerId']}"), 200)), what="address after poll")
+    assert got["address"] == "http://10.20.30.40", got
+
+
 def test_unknown_becomes_registered_after_first_poll(api):
     t, dev = new_device(api)
     cid = t["controllerId"]
