@@ -31,8 +31,8 @@ static int add_history(struct store *s, struct arena *a, int64_t action_id, cons
                        const char *message, struct error *err)
 {
     const char *msgs[] = {message};
-    return store_action_status_add(s, action_id, status, -1,
-                                   deployment_messages_json(a, msgs, 1), -1, err);
+    return store_action_status_add(s, action_id, status, -1, deployment_messages_json(a, msgs, 1),
+                                   -1, err);
 }
 
 static bool valid_type(const char *type)
@@ -85,13 +85,54 @@ static int supersede_open_actions(struct store *s, struct arena *a, int64_t targ
     return 0;
 }
 
+/* The first status of a new action: it waits for confirmation when the flow is on,
+ * the assignment asks for it and the target does not confirm automatically. */
+static const char *initial_status(struct store *s, const struct assignment *it,
+                                  const struct target *t)
+{
+    if (it->confirmation_required && !t->auto_confirm_active &&
+        tenant_config_bool(s, "user.confirmation.flow.enabled"))
+        return ACTION_WAIT_FOR_CONFIRMATION;
+    return ACTION_RUNNING;
+}
+
+/* Offline: the device already has the set; nothing is sent to it. */
+static int assign_offline(struct store *s, struct arena *a, const struct assignment *it,
+                          const struct target *t, const char *actor, int64_t *action_id,
+                          struct error *err)
+{
+    struct action act = {
+        .target_id = t->id,
+        .ds_id = it->ds_id,
+        .action_type = "forced",
+        .forced_time = -1,
+        .weight = DEFAULT_WEIGHT,
+        .status = ACTION_FINISHED,
+        .active = false,
+        .rollout_id = -1,
+        .rollout_group_id = -1,
+    };
+    if (store_action_create(s, &act, actor, err) < 0 ||
+        add_history(s, a, act.id, ACTION_FINISHED,
+                    arena_sprintf(a, "Update Server: Offline assignment by user '%s'", actor),
+                    err) < 0 ||
+        store_target_set_state(s, t->id, TARGET_STATUS_IN_SYNC, it->ds_id, it->ds_id, time_now_ms(),
+                               err) < 0)
+        return -1;
+    *action_id = act.id;
+    return 0;
+}
+
 static int assign_one(struct store *s, struct arena *a, const struct assignment *it,
                       const struct target *t, const char *actor, int64_t *action_id,
                       struct error *err)
 {
+    if (it->offline)
+        return assign_offline(s, a, it, t, actor, action_id, err);
+    const char *status = initial_status(s, it, t);
     if (supersede_open_actions(s, a, t->id,
-                               tenant_config_bool(s, "repository.actions.autoclose.enabled"),
-                               actor, err) < 0)
+                               tenant_config_bool(s, "repository.actions.autoclose.enabled"), actor,
+                               err) < 0)
         return -1;
     struct action act = {
         .target_id = t->id,
@@ -99,7 +140,7 @@ static int assign_one(struct store *s, struct arena *a, const struct assignment 
         .action_type = it->type ? it->type : "forced",
         .forced_time = it->type && strcmp(it->type, "timeforced") == 0 ? it->forcetime : -1,
         .weight = it->weight >= 0 ? it->weight : DEFAULT_WEIGHT,
-        .status = ACTION_RUNNING,
+        .status = status,
         .active = true,
         .maintenance_schedule = it->maintenance_schedule,
         .maintenance_duration = it->maintenance_duration,
@@ -108,11 +149,11 @@ static int assign_one(struct store *s, struct arena *a, const struct assignment 
         .rollout_group_id = -1,
     };
     if (store_action_create(s, &act, actor, err) < 0 ||
-        add_history(s, a, act.id, ACTION_RUNNING,
+        add_history(s, a, act.id, status,
                     arena_sprintf(a, "Update Server: Assignment initiated by user '%s'", actor),
                     err) < 0 ||
-        store_target_set_state(s, t->id, TARGET_STATUS_PENDING, it->ds_id, t->installed_ds_id,
-                               -1, err) < 0)
+        store_target_set_state(s, t->id, TARGET_STATUS_PENDING, it->ds_id, t->installed_ds_id, -1,
+                               err) < 0)
         return -1;
     *action_id = act.id;
     return 0;
@@ -152,14 +193,13 @@ static int check_duplicates(const struct assignment *items, size_t n, struct err
     return 0;
 }
 
-int deployment_assign(struct store *s, const struct assignment *items, size_t n,
-                      const char *actor, struct arena *a, struct assignment_outcome *out,
-                      struct error *err)
+int deployment_assign(struct store *s, const struct assignment *items, size_t n, const char *actor,
+                      struct arena *a, struct assignment_outcome *out, struct error *err)
 {
     memset(out, 0, sizeof(*out));
     if (n > MAX_ASSIGNMENTS_PER_REQUEST)
-        return err_set(err, ERR_QUOTA, "quota.tooManyEntries",
-                       "At most %d assignments per request", MAX_ASSIGNMENTS_PER_REQUEST);
+        return err_set(err, ERR_QUOTA, "quota.tooManyEntries", "At most %d assignments per request",
+                       MAX_ASSIGNMENTS_PER_REQUEST);
     if (check_duplicates(items, n, err) < 0)
         return -ERR_INVALID;
     out->actions = arena_alloc(a, sizeof(*out->actions) * (n ? n : 1));
@@ -189,8 +229,7 @@ fail:
     return err->kind ? -(int)err->kind : -ERR_INTERNAL;
 }
 
-int deployment_settle_target(struct store *s, struct arena *a, int64_t target_id,
-                             struct error *err)
+int deployment_settle_target(struct store *s, struct arena *a, int64_t target_id, struct error *err)
 {
     struct target t;
     struct action *open;

@@ -12,6 +12,12 @@ struct assignment {
     int64_t forcetime; /* epoch ms, timeforced only; -1 = none */
     int64_t weight;    /* 0..1000; -1 = hawkBit's default (1000) */
     const char *maintenance_schedule, *maintenance_duration, *maintenance_timezone;
+    /* With user.confirmation.flow.enabled, the action waits for the device's (or
+     * an operator's) confirmation unless the target auto-confirms. */
+    bool confirmation_required;
+    /* An offline assignment (hawkBit ?offline=true) records the set as installed:
+     * a closed, finished action, the target in sync; open actions are left alone. */
+    bool offline;
 };
 
 struct assigned_action {

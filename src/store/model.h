@@ -64,7 +64,7 @@ struct target {
     int64_t id;
     const char *controller_id, *name, *description, *security_token, *address;
     const char *update_status;
-    bool request_attributes;
+    bool request_attributes, auto_confirm_active;
     int64_t assigned_ds_id, installed_ds_id, installed_at, last_request_at, target_type_id;
     struct audit audit;
 };

@@ -10,7 +10,7 @@
     "t.id, t.controller_id, t.name, t.description, t.security_token, t.address,"                  \
     " t.update_status, t.request_attributes, t.assigned_ds_id, t.installed_ds_id,"                \
     " t.installed_at, t.last_request_at, t.target_type_id, t.created_at, t.created_by,"           \
-    " t.last_modified_at, t.last_modified_by"
+    " t.last_modified_at, t.last_modified_by, t.auto_confirm_active"
 
 static const struct sort_field target_sort_fields[] = {
     {"id", "t.id"},
@@ -47,6 +47,7 @@ static void read_target(struct db_stmt *st, struct arena *a, struct target *t)
     t->audit.created_by = arena_strdup(a, db_col_text(st, 14));
     t->audit.last_modified_at = db_col_int(st, 15);
     t->audit.last_modified_by = arena_strdup(a, db_col_text(st, 16));
+    t->auto_confirm_active = db_col_int(st, 17) != 0;
 }
 
 int store_target_create(struct store *s, struct target *t, const char *actor, struct error *err)

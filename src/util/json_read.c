@@ -64,13 +64,19 @@ void json_doc_free(struct json_value *doc)
 enum json_kind json_kind(const struct json_value *v)
 {
     switch (json_object_get_type(jo(v))) {
-    case json_type_boolean: return JSON_BOOL;
+    case json_type_boolean:
+        return JSON_BOOL;
     case json_type_double:
-    case json_type_int: return JSON_NUMBER;
-    case json_type_string: return JSON_STRING;
-    case json_type_array: return JSON_ARRAY;
-    case json_type_object: return JSON_OBJECT;
-    default: return JSON_NULL;
+    case json_type_int:
+        return JSON_NUMBER;
+    case json_type_string:
+        return JSON_STRING;
+    case json_type_array:
+        return JSON_ARRAY;
+    case json_type_object:
+        return JSON_OBJECT;
+    default:
+        return JSON_NULL;
     }
 }
 
@@ -156,8 +162,7 @@ int json_member_string(const struct json_value *obj, const char *key, const char
     return 1;
 }
 
-int json_member_int(const struct json_value *obj, const char *key, int64_t *out,
-                    struct error *err)
+int json_member_int(const struct json_value *obj, const char *key, int64_t *out, struct error *err)
 {
     struct json_value *v = json_get(obj, key);
     if (absent(v))
@@ -173,8 +178,7 @@ int json_member_int(const struct json_value *obj, const char *key, int64_t *out,
     return 1;
 }
 
-int json_member_bool(const struct json_value *obj, const char *key, bool *out,
-                     struct error *err)
+int json_member_bool(const struct json_value *obj, const char *key, bool *out, struct error *err)
 {
     struct json_value *v = json_get(obj, key);
     if (absent(v))
@@ -183,4 +187,25 @@ int json_member_bool(const struct json_value *obj, const char *key, bool *out,
         return err_set(err, ERR_INVALID, BODY_ERROR, "Field '%s' must be a boolean", key);
     *out = json_object_get_boolean(jo(v));
     return 1;
+}
+
+int json_string_array(const struct json_value *arr, const char *what, struct arena *a,
+                      const char ***out, size_t *n, struct error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (!arr || json_kind(arr) == JSON_NULL)
+        return 0;
+    if (json_kind(arr) != JSON_ARRAY)
+        return err_set(err, ERR_INVALID, "rest.body.notReadable", "%s must be an array of strings",
+                       what);
+    size_t len = json_array_len(arr);
+    const char **items = arena_alloc(a, sizeof(char *) * (len ? len : 1));
+    for (size_t i = 0; i < len; i++)
+        if (!(items[i] = json_as_string(json_array_at(arr, i))))
+            return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                           "%s must be an array of strings", what);
+    *out = items;
+    *n = len;
+    return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef FALCONET_UTIL_JSON_READ_H
 #define FALCONET_UTIL_JSON_READ_H
 
+#include "util/arena.h"
 #include "util/error.h"
 
 #include <stdbool.h>
@@ -48,5 +49,10 @@ int json_member_int(const struct json_value *obj, const char *key, int64_t *out,
                     struct error *err);
 int json_member_bool(const struct json_value *obj, const char *key, bool *out,
                      struct error *err);
+
+/** Reads an array of strings (absent or null = empty) into an arena array of
+ * borrowed pointers. ERR_INVALID naming `what` for anything else. */
+int json_string_array(const struct json_value *arr, const char *what, struct arena *a,
+                      const char ***out, size_t *n, struct error *err);
 
 #endif

@@ -291,24 +291,10 @@ void ddi_reply(struct request *req, struct jw *w)
 bool ddi_read_details(struct request *req, const struct json_value *arr, const char ***out,
                       size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    if (!arr || json_kind(arr) == JSON_NULL)
-        return true;
-    if (json_kind(arr) != JSON_ARRAY) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "details must be an array of strings");
+    struct error e;
+    if (json_string_array(arr, "details", &req->arena, out, n, &e) < 0) {
+        api_reply_error(req, &e);
         return false;
-    }
-    size_t len = json_array_len(arr);
-    *out = arena_alloc(&req->arena, sizeof(char *) * (len ? len : 1));
-    for (size_t i = 0; i < len; i++) {
-        const char *s = json_as_string(json_array_at(arr, i));
-        if (!s) {
-            api_fail(req, ERR_INVALID, "rest.body.notReadable",
-                     "details must be an array of strings");
-            return false;
-        }
-        (*out)[(*n)++] = s;
     }
     return true;
 }

@@ -19,9 +19,10 @@ static bool read_options(struct request *req, struct json_value *o, struct assig
     if (json_member_string(o, "type", &as->type, &e) < 0 ||
         json_member_int(o, "forcetime", &as->forcetime, &e) < 0 ||
         json_member_int(o, "weight", &as->weight, &e) < 0 ||
+        json_member_bool(o, "confirmationRequired", &as->confirmation_required, &e) < 0 ||
         (window && json_kind(window) != JSON_NULL && json_kind(window) != JSON_OBJECT &&
-         err_set(&e, ERR_INVALID, "rest.body.notReadable",
-                 "maintenanceWindow must be an object") < 0) ||
+         err_set(&e, ERR_INVALID, "rest.body.notReadable", "maintenanceWindow must be an object") <
+             0) ||
         json_member_string(window, "schedule", &as->maintenance_schedule, &e) < 0 ||
         json_member_string(window, "duration", &as->maintenance_duration, &e) < 0 ||
         json_member_string(window, "timezone", &as->maintenance_timezone, &e) < 0) {
@@ -35,15 +36,16 @@ static bool read_options(struct request *req, struct json_value *o, struct assig
     return true;
 }
 
-static bool reject_offline(struct request *req)
+/* ?offline=true records sets installed without a device round-trip. */
+static bool read_offline(struct request *req, bool *offline)
 {
-    const char *offline = http_query(req, "offline");
-    if (offline && strcmp(offline, "false") != 0) {
-        api_fail(req, ERR_INVALID, "rest.param.unsupported",
-                 "Offline assignment is not supported yet");
-        return true;
+    const char *v = http_query(req, "offline");
+    *offline = v && strcmp(v, "true") == 0;
+    if (v && !*offline && strcmp(v, "false") != 0) {
+        api_fail(req, ERR_INVALID, "rest.param.invalidField", "offline must be true or false");
+        return false;
     }
-    return false;
+    return true;
 }
 
 static void reply_outcome(struct request *req, const struct assignment_outcome *out)
@@ -60,7 +62,7 @@ static void reply_outcome(struct request *req, const struct assignment_outcome *
         jw_key(&w, "_links");
         jw_obj_begin(&w);
         api_write_link(&w, req, "self", MGMT "/targets/%s/actions/%lld",
-                        out->actions[i].controller_id, (long long)out->actions[i].action_id);
+                       out->actions[i].controller_id, (long long)out->actions[i].action_id);
         jw_obj_end(&w);
         jw_obj_end(&w);
     }
@@ -73,6 +75,11 @@ static void reply_outcome(struct request *req, const struct assignment_outcome *
 
 static void run(struct request *req, struct assignment *items, size_t n)
 {
+    bool offline;
+    if (!read_offline(req, &offline))
+        return;
+    for (size_t i = 0; i < n; i++)
+        items[i].offline = offline;
     struct assignment_outcome out;
     struct error e = {0};
     if (deployment_assign(req_store(req), items, n, req->user, &req->arena, &out, &e) < 0) {
@@ -110,7 +117,7 @@ static bool read_item(struct request *req, struct json_value *o, bool by_target,
 static void assign_by_target(struct request *req)
 {
     struct json_value *doc;
-    if (reject_offline(req) || !mgmt_parse_body(req, &doc))
+    if (!mgmt_parse_body(req, &doc))
         return;
     /* hawkBit accepts a single object or an array of them here. */
     bool single = json_kind(doc) == JSON_OBJECT;
@@ -137,8 +144,7 @@ static void assign_by_set(struct request *req)
 {
     int64_t ds_id;
     struct json_value *doc;
-    if (!mgmt_path_id(req, 0, "DistributionSet", &ds_id) || reject_offline(req) ||
-        !mgmt_parse_body(req, &doc))
+    if (!mgmt_path_id(req, 0, "DistributionSet", &ds_id) || !mgmt_parse_body(req, &doc))
         return;
     size_t n = json_array_len(doc);
     if (json_kind(doc) != JSON_ARRAY || n == 0) {
@@ -160,8 +166,8 @@ static void assign_by_set(struct request *req)
 }
 
 const struct route mgmt_assignment_routes[] = {
-    {"POST", MGMT "/targets/{}/assignedDS", assign_by_target, assign_params, ROUTE_BODY_JSON,
-     NULL, mgmt_authorize},
+    {"POST", MGMT "/targets/{}/assignedDS", assign_by_target, assign_params, ROUTE_BODY_JSON, NULL,
+     mgmt_authorize},
     {"POST", MGMT "/distributionsets/{}/assignedTargets", assign_by_set, assign_params,
      ROUTE_BODY_JSON, NULL, mgmt_authorize},
     {0},

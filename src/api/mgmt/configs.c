@@ -2,6 +2,8 @@
 #include "api/mgmt/common.h"
 
 #include "core/tenant_config.h"
+#include "store/ds_store.h"
+#include "store/ds_type_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +12,15 @@
 static void write_typed_value(struct jw *w, const struct config_key *key, const char *value)
 {
     switch (key->type) {
-    case CONFIG_BOOL: jw_bool(w, strcmp(value, "true") == 0); break;
-    case CONFIG_INT: jw_int(w, strtoll(value, NULL, 10)); break;
-    default: jw_str(w, value); break;
+    case CONFIG_BOOL:
+        jw_bool(w, strcmp(value, "true") == 0);
+        break;
+    case CONFIG_INT:
+        jw_int(w, strtoll(value, NULL, 10));
+        break;
+    default:
+        jw_str(w, value);
+        break;
     }
 }
 
@@ -45,12 +53,12 @@ static const struct config_key *find_key(struct request *req, const char *name)
     return key;
 }
 
-/* Writes {"<name>": value, ...} for the given keys (all when names is NULL). */
+/* Writes the members "<name>": value, ... of the given keys (all when names is
+ * NULL) into an open object; false after replying with an error. */
 static bool write_values(struct request *req, struct jw *w, const char *const *names, size_t n)
 {
     size_t count;
     const struct config_key *keys = tenant_config_keys(&count);
-    jw_obj_begin(w);
     for (size_t i = 0; i < (names ? n : count); i++) {
         const struct config_key *key = names ? tenant_config_key(names[i]) : &keys[i];
         struct config_value v;
@@ -63,16 +71,33 @@ static bool write_values(struct request *req, struct jw *w, const char *const *n
         jw_key(w, key->name);
         write_value(w, req, key, &v);
     }
-    jw_obj_end(w);
     return true;
+}
+
+/* hawkBit lists the tenant's default DS type (by id) among the configs; it is
+ * read-only here, used when a set is created without a type. */
+static void write_default_ds_type(struct jw *w, struct request *req)
+{
+    struct ds_type t;
+    if (store_ds_type_get_by_key(req_store(req), DS_DEFAULT_TYPE_KEY, &req->arena, &t, NULL) < 0)
+        return;
+    jw_key(w, "default.ds.type");
+    jw_obj_begin(w);
+    jw_kv_int(w, "value", t.id);
+    jw_kv_bool(w, "global", true);
+    jw_obj_end(w);
 }
 
 static void get_all(struct request *req)
 {
     struct jw w;
     jw_init(&w);
-    if (write_values(req, &w, NULL, 0))
-        mgmt_reply(req, 200, &w);
+    jw_obj_begin(&w);
+    if (!write_values(req, &w, NULL, 0))
+        return;
+    write_default_ds_type(&w, req);
+    jw_obj_end(&w);
+    mgmt_reply(req, 200, &w);
 }
 
 static void reply_one(struct request *req, const struct config_key *key)
@@ -219,8 +244,11 @@ static void put_batch(struct request *req)
     tenant_settings_changed();
     struct jw w;
     jw_init(&w);
-    if (write_values(req, &w, b.names, b.n))
+    jw_obj_begin(&w);
+    if (write_values(req, &w, b.names, b.n)) {
+        jw_obj_end(&w);
         mgmt_reply(req, 200, &w);
+    }
 }
 
 static void delete_one(struct request *req)
@@ -242,7 +270,6 @@ const struct route mgmt_config_routes[] = {
     {"PUT", MGMT "/system/configs", put_batch, NULL, ROUTE_BODY_JSON, NULL, mgmt_authorize},
     {"GET", MGMT "/system/configs/{}", get_one, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {"PUT", MGMT "/system/configs/{}", put_one, NULL, ROUTE_BODY_JSON, NULL, mgmt_authorize},
-    {"DELETE", MGMT "/system/configs/{}", delete_one, NULL, ROUTE_BODY_NONE, NULL,
-     mgmt_authorize},
+    {"DELETE", MGMT "/system/configs/{}", delete_one, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {0},
 };

@@ -3,7 +3,9 @@
 #include "api/mgmt/views.h"
 
 #include "auth/auth.h"
+#include "core/tenant_config.h"
 #include "store/target_store.h"
+#include "util/time.h"
 
 #include <string.h>
 
@@ -11,8 +13,7 @@
 #define NAME_MAX_LEN 128
 #define TOKEN_MAX 128
 
-static void write_target_links(struct jw *w, struct request *req, const struct target *t,
-                               bool full)
+static void write_target_links(struct jw *w, struct request *req, const struct target *t, bool full)
 {
     jw_key(w, "_links");
     jw_obj_begin(w);
@@ -21,10 +22,26 @@ static void write_target_links(struct jw *w, struct request *req, const struct t
         api_write_link(w, req, "assignedDS", MGMT "/targets/%s/assignedDS", t->controller_id);
         api_write_link(w, req, "installedDS", MGMT "/targets/%s/installedDS", t->controller_id);
         api_write_link(w, req, "attributes", MGMT "/targets/%s/attributes", t->controller_id);
-        api_write_link(w, req, "actions",
-                        MGMT "/targets/%s/actions?offset=0&limit=50&sort=id:DESC",
-                        t->controller_id);
+        api_write_link(w, req, "actions", MGMT "/targets/%s/actions?offset=0&limit=50&sort=id:DESC",
+                       t->controller_id);
     }
+    jw_obj_end(w);
+}
+
+/* hawkBit's MgmtPollStatus: when the device is next expected and whether it is
+ * overdue (later than pollingTime + pollingOverdueTime). */
+static void write_poll_status(struct jw *w, struct request *req, const struct target *t)
+{
+    if (t->last_request_at < 0)
+        return;
+    struct tenant_settings cfg;
+    tenant_settings_get(req_store(req), &cfg);
+    int64_t next = t->last_request_at + (int64_t)cfg.polling_seconds * 1000;
+    jw_key(w, "pollStatus");
+    jw_obj_begin(w);
+    jw_kv_int(w, "lastRequestAt", t->last_request_at);
+    jw_kv_int(w, "nextExpectedRequestAt", next);
+    jw_kv_bool(w, "overdue", time_now_ms() > next + (int64_t)cfg.overdue_seconds * 1000);
     jw_obj_end(w);
 }
 
@@ -43,10 +60,12 @@ void mgmt_write_target(struct jw *w, struct request *req, const struct target *t
         const char *host = strstr(t->address, "://");
         jw_kv_str(w, "ipAddress", host ? host + 3 : t->address);
     }
+    write_poll_status(w, req, t);
     jw_kv_str(w, "securityToken", t->security_token);
     jw_kv_bool(w, "requestAttributes", t->request_attributes);
     if (t->target_type_id >= 0)
         jw_kv_int(w, "targetType", t->target_type_id);
+    jw_kv_bool(w, "autoConfirmActive", t->auto_confirm_active);
     if (full)
         mgmt_write_target_ds_summary(w, req, t);
     write_target_links(w, req, t, full);
@@ -56,8 +75,8 @@ void mgmt_write_target(struct jw *w, struct request *req, const struct target *t
 static bool valid_text(struct request *req, const char *field, const char *v, size_t max)
 {
     if (v && strlen(v) > max) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is longer than %zu",
-                 field, max);
+        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is longer than %zu", field,
+                 max);
         return false;
     }
     return true;
@@ -108,8 +127,8 @@ static bool read_new_target(struct request *req, struct json_value *item, struct
         !valid_text(req, "address", t->address, 512))
         return false;
     if (!t->name || !*t->name)
-        t->name = arena_strndup(&req->arena, t->controller_id,
-                                strnlen(t->controller_id, NAME_MAX_LEN));
+        t->name =
+            arena_strndup(&req->arena, t->controller_id, strnlen(t->controller_id, NAME_MAX_LEN));
     if (!t->security_token || !*t->security_token) {
         char *token = arena_alloc(&req->arena, 33);
         auth_random_hex(token, 16);
