@@ -686,7 +686,8 @@ def test_download_ranges(api):
         assert int(r.headers["Content-Length"]) == b - a + 1
 
 
-@pytest.mark.parametrize("rng", ["bytes=2048-", "bytes=5000-6000", "bytes=9-5"])
+@pytest.mark.parametrize("rng", ["bytes=2048-", "bytes=5000-6000", "bytes=9-5", "bytes=abc",
+                                 "bytes=1-2,0-1"])
 def test_download_unsatisfiable_range_416(api, rng):
     d = deploy(api, files=(("fw.bin", 2048),))
     r = d.dev.get(d.dev.artifact_url(d.sm["id"], "fw.bin"), headers={"Range": rng})
