@@ -1,6 +1,7 @@
 #include "api/download.h"
 
 #include "api/errors.h"
+#include "http/etag.h"
 #include "http/range.h"
 
 #include <stdio.h>
@@ -87,26 +88,6 @@ void api_content_disposition(char *buf, size_t len, const char *filename)
 
 /* ---- conditional requests ---- */
 
-/* If-Match: "*" or a list of entity tags; only strong tags can match (RFC 9110 13.1.1). */
-static bool if_match_ok(const char *header, const char *etag)
-{
-    if (!header)
-        return true;
-    size_t etag_len = strlen(etag);
-    const char *p = header;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        size_t n = strcspn(p, ",");
-        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        if ((n == 1 && *p == '*') || (n == etag_len && strncmp(p, etag, n) == 0))
-            return true;
-        p += strcspn(p, ",");
-    }
-    return false;
-}
-
 static void http_date(char *buf, size_t len, time_t t)
 {
     struct tm tm;
@@ -143,19 +124,25 @@ static void add_headers(struct request *req, const struct artifact *art, const c
     http_add_header(req, "X-Content-Type-Options", "nosniff");
 }
 
-/* Range handling (GET only, RFC 9110 14.2); takes ownership of fd. */
+/* Range handling (GET only, RFC 9110 14.2); takes ownership of fd. One range keeps
+ * the sendfile path; several become a multipart/byteranges body. */
 static void send_range(struct request *req, int fd, uint64_t size, const char *range)
 {
     struct range_set set;
     char content_range[96];
     switch (range_parse(range, size, &set)) {
     case RANGE_SATISFIABLE:
+        if (set.count > 1) {
+            http_reply_file_ranges(req, fd, set.ranges, set.count, size, CONTENT_TYPE);
+            return;
+        }
         range_content_range(content_range, sizeof(content_range), &set.ranges[0], size);
         http_add_header(req, "Content-Range", content_range);
         http_reply_file(req, 206, fd, set.ranges[0].first,
                         set.ranges[0].last - set.ranges[0].first + 1, CONTENT_TYPE);
         return;
     case RANGE_UNSATISFIABLE:
+    case RANGE_REJECTED:
         close(fd);
         snprintf(content_range, sizeof(content_range), "bytes */%llu", (unsigned long long)size);
         http_add_header(req, "Content-Range", content_range);
@@ -172,7 +159,9 @@ void api_send_artifact(struct request *req, struct blob_store *bs, const struct 
     char etag[48];
     snprintf(etag, sizeof(etag), "\"%s\"", art->sha1);
     time_t last_modified = (time_t)(art->audit.created_at / 1000);
-    if (!if_match_ok(http_header(req, "If-Match"), etag)) {
+    /* If-Match compares strongly: a weak tag never matches (RFC 9110 13.1.1). */
+    const char *if_match = http_header(req, "If-Match");
+    if (if_match && !etag_list_matches(if_match, etag, false)) {
         http_add_header(req, "ETag", etag);
         http_reply_empty(req, 412);
         return;

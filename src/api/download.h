@@ -1,7 +1,8 @@
 /* Serving an artifact's bytes: the response headers hawkBit clients expect
  * (Content-Disposition, ETag "<sha1>", Accept-Ranges, Last-Modified), conditional
- * requests (If-Match -> 412, If-Range), single byte ranges (206 / 416) and HEAD.
- * The bytes go out with sendfile from the blob store; nothing is read into memory.
+ * requests (If-Match -> 412, If-Range), byte ranges (206, multipart/byteranges for
+ * several, 416) and HEAD. A whole file or one range goes out with sendfile from the
+ * blob store; several ranges are read in bounded blocks while they are sent.
  * Shared by the Management API download and the DDI download. */
 #ifndef FALCONET_API_DOWNLOAD_H
 #define FALCONET_API_DOWNLOAD_H
@@ -11,9 +12,11 @@
 #include "store/model.h"
 
 /** Replies with the bytes of art (a live artifact row): 200, 206 for a satisfiable
- * Range on GET (only the first range of a list is served), 416 with the size when no
- * range is satisfiable, 412 when If-Match names another entity tag, 410 when the row
- * exists but the bytes are gone. A malformed Range is ignored (200, RFC 9110). */
+ * Range on GET (one range: the slice with Content-Range; several: a
+ * multipart/byteranges body), 416 with the size when no range is satisfiable or the
+ * ranges overlap or go backwards, 412 when If-Match names another entity tag, 410
+ * when the row exists but the bytes are gone. A malformed Range is ignored (200,
+ * RFC 9110); see http/range.h for the exact rules. */
 void api_send_artifact(struct request *req, struct blob_store *bs, const struct artifact *art);
 
 /** Writes a Content-Disposition value "attachment;filename=..." for filename into

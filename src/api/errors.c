@@ -43,6 +43,7 @@ static const struct {
     {"artifact.uploadFailed.checksum.sha1.match", "org.eclipse.hawkbit.repository.exception.InvalidSHA1HashException"},
     {"artifact.uploadFailed.checksum.sha256.match", "org.eclipse.hawkbit.repository.exception.InvalidSHA256HashException"},
     {"repo.constraintViolation", "org.eclipse.hawkbit.repository.exception.ConstraintViolationException"},
+    {"maintenanceScheduleInvalid", "org.eclipse.hawkbit.repository.exception.InvalidMaintenanceScheduleException"},
 };
 
 void api_reply_error(struct request *req, const struct error *e)

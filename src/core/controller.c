@@ -2,6 +2,7 @@
 
 #include "auth/auth.h"
 #include "core/deployment.h"
+#include "core/maintenance.h"
 #include "store/action_store.h"
 #include "store/target_store.h"
 #include "util/time.h"
@@ -40,14 +41,6 @@ int controller_parse_result(const char *name)
 
 /* ---- what the device sees ---- */
 
-/* Maintenance schedules are evaluated by core/maintenance once it lands; until then
- * every window counts as open. */
-static bool maintenance_open_now(const struct action *x, int64_t now_ms)
-{
-    (void)x;
-    (void)now_ms;
-    return true;
-}
 
 void controller_deployment_mode(const struct action *x, int64_t now_ms, struct deployment_mode *out)
 {
@@ -64,8 +57,15 @@ void controller_deployment_mode(const struct action *x, int64_t now_ms, struct d
         out->download = out->update = "attempt";
     }
     bool window_open = true;
+    out->next_window_ms = -1;
     if (x->maintenance_schedule) {
-        window_open = maintenance_open_now(x, now_ms);
+        struct maintenance_state st;
+        /* An unreadable stored window counts as lapsed, like hawkBit. */
+        maintenance_state(x->maintenance_schedule, x->maintenance_duration,
+                          x->maintenance_timezone, now_ms, &st);
+        window_open = st.open;
+        out->lapsed = st.lapsed;
+        out->next_window_ms = st.next_start_ms;
         out->window = window_open ? "available" : "unavailable";
         if (!window_open)
             out->update = "skip";
@@ -91,15 +91,14 @@ static size_t utf8_cut(const char *s, size_t max)
 }
 
 /* The messages of one entry: the device's details (the newest CONTROLLER_MAX_MESSAGES,
- * each cut to CONTROLLER_MAX_MESSAGE_LEN), then the server's own notes. SWUpdate
- * sends whole log excerpts as details; keeping the tail keeps the final lines,
- * which say what went wrong. */
+ * one fewer when a code message follows, each cut to CONTROLLER_MAX_MESSAGE_LEN), then
+ * the server's own notes. SWUpdate sends whole log excerpts as details; keeping the
+ * tail keeps the final lines, which say what went wrong. */
 static const char *entry_messages(struct arena *a, const struct feedback *fb,
                                   const char *server_note)
 {
-    size_t first = fb->n_details > CONTROLLER_MAX_MESSAGES - 1
-                       ? fb->n_details - (CONTROLLER_MAX_MESSAGES - 1)
-                       : 0;
+    size_t room = CONTROLLER_MAX_MESSAGES - (fb->code >= 0 ? 1 : 0);
+    size_t first = fb->n_details > room ? fb->n_details - room : 0;
     const char **msgs = arena_alloc(a, sizeof(char *) * (CONTROLLER_MAX_MESSAGES + 2));
     size_t n = 0;
     for (size_t i = first; i < fb->n_details; i++) {
@@ -126,6 +125,24 @@ static int add_server_entry(struct store *s, struct arena *a, int64_t action_id,
     const char *msgs[] = {message};
     return store_action_status_add(s, action_id, status, -1, deployment_messages_json(a, msgs, 1),
                                    -1, err);
+}
+
+int controller_cancel_lapsed(struct store *s, const struct action *x, struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    int rc = store_begin(s, err);
+    if (rc == 0 &&
+        ((rc = store_action_set_status(s, x->id, ACTION_CANCELING, true, "system", err)) < 0 ||
+         (rc = add_server_entry(s, &a, x->id, ACTION_CANCELING,
+                                "Update Server: The maintenance window has lapsed; the action "
+                                "is canceled.",
+                                err)) < 0))
+        store_rollback(s);
+    else if (rc == 0)
+        rc = store_commit(s, err);
+    arena_free(&a);
+    return rc;
 }
 
 /* ---- deployment feedback ---- */

@@ -43,6 +43,8 @@ struct deployment_mode {
     const char *download, *update; /* "skip", "attempt" or "forced" */
     const char *window;            /* "available", "unavailable", NULL without schedule */
     bool forced_reached;           /* a time-forced action whose forcetime has come */
+    bool lapsed;                   /* its maintenance schedule has no window left */
+    int64_t next_window_ms;        /* start of the next window after now, -1 = none */
     int32_t c;                     /* the opaque ?c= of the action links */
 };
 /** Computes the mode of x at now_ms: type forced / soft / timeforced (forced from
@@ -51,6 +53,11 @@ struct deployment_mode {
  * (and its ETag) changes with it. */
 void controller_deployment_mode(const struct action *x, int64_t now_ms,
                                 struct deployment_mode *out);
+
+/** An action whose maintenance schedule has no window left is canceled (the
+ * device must acknowledge, like any cancelation); hawkBit does this when the
+ * device next polls. */
+int controller_cancel_lapsed(struct store *s, const struct action *x, struct error *err);
 
 /** Parses hawkBit's lower-case execution / result names; -1 when unknown. */
 int controller_parse_execution(const char *name);

@@ -1,5 +1,6 @@
 #include "core/deployment.h"
 
+#include "core/maintenance.h"
 #include "core/tenant_config.h"
 #include "store/action_store.h"
 #include "store/ds_store.h"
@@ -57,15 +58,17 @@ static int check_item(const struct assignment *it, struct error *err)
     int window_fields = (it->maintenance_schedule != NULL) + (it->maintenance_duration != NULL) +
                         (it->maintenance_timezone != NULL);
     if (window_fields != 0 && window_fields != 3)
-        return err_set(err, ERR_INVALID, "maintenanceScheduleInvalid",
+        return err_set(err, ERR_INVALID, MAINTENANCE_ERROR_CODE,
                        "A maintenance window needs schedule, duration and timezone");
-    if (window_fields == 3 && time_parse_hms(it->maintenance_duration) < 0)
-        return err_set(err, ERR_INVALID, "maintenanceScheduleInvalid",
-                       "Maintenance window duration must be HH:MM:SS");
+    if (window_fields == 3)
+        return maintenance_validate(it->maintenance_schedule, it->maintenance_duration,
+                                    it->maintenance_timezone, time_now_ms(), err);
     return 0;
 }
 
-/* Moves the target's open actions out of the way of a new assignment. */
+/* Moves the target's open actions out of the way of a new assignment, except those
+ * of a set that is a required migration step (reference e.1): they stay open and
+ * are served first. */
 static int supersede_open_actions(struct store *s, struct arena *a, int64_t target_id,
                                   bool autoclose, const char *actor, struct error *err)
 {
@@ -74,7 +77,11 @@ static int supersede_open_actions(struct store *s, struct arena *a, int64_t targ
     if (store_action_list_active(s, target_id, a, &open, &n, err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(open[i].status, ACTION_CANCELING) == 0 && !autoclose)
+        struct distribution_set ds;
+        if (store_ds_get(s, open[i].ds_id, a, &ds, err) < 0)
+            return -1;
+        if (ds.required_migration_step ||
+            (strcmp(open[i].status, ACTION_CANCELING) == 0 && !autoclose))
             continue;
         const char *status = autoclose ? ACTION_CANCELED : ACTION_CANCELING;
         if (store_action_set_status(s, open[i].id, status, !autoclose, actor, err) < 0 ||

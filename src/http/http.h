@@ -82,7 +82,9 @@ void http_on_finish(struct request *req, void (*fn)(struct request *req, bool co
 /* ---- replies: exactly one per request ---- */
 void http_add_header(struct request *req, const char *name, const char *value);
 /** Takes ownership of a malloc()ed body. Content type: application/hal+json unless
- * the client asked for application/json only. */
+ * the client asked for application/json only. A 200 to GET or HEAD also carries
+ * hawkBit's shallow ETag ("0" and the MD5 hex of the body, quoted) and becomes a
+ * 304 without body when If-None-Match names it (or is "*"). */
 void http_reply_json(struct request *req, int status, char *body, size_t len);
 void http_reply_empty(struct request *req, int status);
 /** hawkBit's error body {exceptionClass, errorCode, message}. */
@@ -91,6 +93,17 @@ void http_reply_error(struct request *req, int status, const char *exception_cla
 /** Sends len bytes of fd from offset (sendfile where possible); takes ownership of fd. */
 void http_reply_file(struct request *req, int status, int fd, uint64_t offset, uint64_t len,
                      const char *content_type);
+
+struct byte_range;
+/** 206 with a multipart/byteranges body (RFC 9110 14.6, boundary
+ * THIS_STRING_SEPARATES_MULTIPART as in hawkBit): one part per range of fd, each
+ * with Content-Type part_content_type and Content-Range "bytes a-b/size". ranges
+ * (copied) must lie inside size and be strictly ascending, as range_parse() returns
+ * them; anything else is a 500. The body is read from fd while it is sent, in
+ * bounded blocks, and its Content-Length is exact. Takes ownership of fd: it is
+ * closed when the reply is done, however the request ends. */
+void http_reply_file_ranges(struct request *req, int fd, const struct byte_range *ranges, size_t n,
+                            uint64_t size, const char *part_content_type);
 /** Sends a malloc()ed byte buffer (takes ownership). */
 void http_reply_bytes(struct request *req, int status, char *body, size_t len,
                       const char *content_type);

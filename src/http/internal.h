@@ -29,6 +29,13 @@ struct http_server {
     pthread_cond_t cond;
 };
 
+struct byte_range;
+/** The 206 multipart/byteranges response of http_reply_file_ranges() (byteranges.c),
+ * with its Content-Type set. Takes ownership of fd in every case: the response
+ * closes it when destroyed; on NULL (bad arguments, no memory) it is closed. */
+struct MHD_Response *byteranges_response(int fd, const struct byte_range *ranges, size_t n,
+                                         uint64_t size, const char *part_content_type);
+
 enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                     const char *method, const char *version,
                                     const char *upload_data, size_t *upload_data_size,

@@ -123,6 +123,15 @@ static bool parse_specs(const char *p, uint64_t size, struct range_set *out)
     }
 }
 
+/* Whether each range starts after the previous one ends: no overlap, ascending. */
+static bool ascending(const struct range_set *set)
+{
+    for (size_t i = 1; i < set->count; i++)
+        if (set->ranges[i].first <= set->ranges[i - 1].last)
+            return false;
+    return true;
+}
+
 enum range_status range_parse(const char *header, uint64_t size, struct range_set *out)
 {
     out->count = 0;
@@ -131,7 +140,13 @@ enum range_status range_parse(const char *header, uint64_t size, struct range_se
         out->count = 0;
         return RANGE_IGNORE;
     }
-    return out->count > 0 ? RANGE_SATISFIABLE : RANGE_UNSATISFIABLE;
+    if (out->count == 0)
+        return RANGE_UNSATISFIABLE;
+    if (!ascending(out)) {
+        out->count = 0;
+        return RANGE_REJECTED;
+    }
+    return RANGE_SATISFIABLE;
 }
 
 void range_content_range(char *buf, size_t len, const struct byte_range *r, uint64_t size)

@@ -3,7 +3,21 @@
  *
  * A pure function with no I/O and no libmicrohttpd types, shared by every download
  * (Management API artifact download, DDI artifact download). The caller decides
- * what to serve: this module only turns header text into byte positions. */
+ * what to serve: this module only turns header text into byte positions.
+ *
+ * The choices, where RFC 9110 leaves room or hawkBit (a.11 in the reference) differs:
+ *  - a start at or past the end, as rauc-hawkbit-updater sends when it resumes a
+ *    file it already has in full ("bytes=SIZE-"), is a 416 with the unsatisfied-range
+ *    Content-Range ("bytes ", an asterisk, a slash and the size), as in both; never a
+ *    200 or an empty 206, which that client would take for a bad download;
+ *  - a list whose ranges overlap or are not in ascending order is refused (416), as
+ *    hawkBit does and RFC 9110 14.2 allows;
+ *  - a syntax error, a last position below its first, another unit, or too many
+ *    specs are ignored and the whole representation is served (200), as RFC 9110
+ *    allows (and, for another unit, requires). hawkBit answers 416 to the first
+ *    three; no client depends on that, and a full 200 is always a correct answer;
+ *  - unsatisfiable members of a list are dropped and the rest is served (RFC 9110
+ *    14.1.1), where hawkBit refuses the whole header. */
 #ifndef FALCONET_HTTP_RANGE_H
 #define FALCONET_HTTP_RANGE_H
 
@@ -28,13 +42,18 @@ enum range_status {
     /* No header, a unit other than bytes, a syntax error, a spec whose last
      * position is below its first, or too many specs: serve 200 with everything. */
     RANGE_IGNORE = 0,
-    /* At least one spec is satisfiable: 206 with out->ranges (unsatisfiable specs
-     * of the same header are dropped, as RFC 9110 14.1.1 says). */
+    /* At least one spec is satisfiable and the satisfiable ones are in ascending
+     * order without overlap: 206 with out->ranges (unsatisfiable specs of the same
+     * header are dropped, as RFC 9110 14.1.1 says). */
     RANGE_SATISFIABLE,
     /* Well-formed, but every spec starts at or past the end (or asks for a zero-length
      * suffix): 416, with the unsatisfied-range form of Content-Range (bytes, an
      * asterisk, a slash and the size). */
     RANGE_UNSATISFIABLE,
+    /* Well-formed, but two satisfiable ranges overlap, or one starts before the one
+     * written ahead of it (positions compared after clamping and resolving suffixes,
+     * so "bytes=-5,0-9" is out of order): 416 like RANGE_UNSATISFIABLE. */
+    RANGE_REJECTED,
 };
 
 /** Parses a Range header value (NULL = absent) for a representation of `size`
@@ -42,7 +61,8 @@ enum range_status {
  * them with optional whitespace around the commas; the unit is case-insensitive.
  * Ends past the last byte are clamped; numbers too large for 64 bits are handled
  * exactly (they only ever mean "past the end"). out is filled for
- * RANGE_SATISFIABLE and has count 0 otherwise. */
+ * RANGE_SATISFIABLE (strictly ascending: each first is above the previous last) and
+ * has count 0 otherwise. */
 enum range_status range_parse(const char *header, uint64_t size, struct range_set *out);
 
 /** Writes "bytes FIRST-LAST/SIZE" (the Content-Range of a 206) into buf. */

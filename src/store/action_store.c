@@ -72,7 +72,9 @@ int store_action_create(struct store *s, struct action *a, const char *actor, st
     db_bind_int(st, 2, a->ds_id);
     db_bind_text(st, 3, a->action_type);
     db_bind_opt_int(st, 4, a->forced_time);
-    db_bind_opt_int(st, 5, a->weight);
+    /* hawkBit treats an action without a weight as weight 1000; storing that keeps
+     * the poll's "highest weight, then oldest" order on the index. */
+    db_bind_int(st, 5, a->weight >= 0 ? a->weight : 1000);
     db_bind_text(st, 6, a->status);
     db_bind_int(st, 7, a->active);
     db_bind_text(st, 8, a->maintenance_schedule);

@@ -31,17 +31,22 @@ void multihash_update(struct multihash *h, const void *data, size_t len)
     EVP_DigestUpdate(h->sha256, data, len);
 }
 
-static void final_hex(EVP_MD_CTX *ctx, char *out)
+static void to_hex(const unsigned char *md, unsigned int n, char *out)
 {
     static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx, md, &n);
     for (unsigned int i = 0; i < n; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
     }
     out[2 * n] = '\0';
+}
+
+static void final_hex(EVP_MD_CTX *ctx, char *out)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx, md, &n);
+    to_hex(md, n, out);
 }
 
 void multihash_final(struct multihash *h, struct multihash_hex *out)
@@ -59,4 +64,16 @@ void multihash_free(struct multihash *h)
     EVP_MD_CTX_free(h->sha1);
     EVP_MD_CTX_free(h->sha256);
     free(h);
+}
+
+int hash_md5_hex(const void *data, size_t len, char out[33])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!EVP_Digest(data, len, md, &n, EVP_md5(), NULL) || n != 16) {
+        out[0] = '\0';
+        return -1;
+    }
+    to_hex(md, n, out);
+    return 0;
 }

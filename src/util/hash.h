@@ -1,4 +1,5 @@
-/* MD5, SHA-1 and SHA-256 of one byte stream, computed in a single pass. */
+/* MD5, SHA-1 and SHA-256 of one byte stream, computed in a single pass; and the
+ * MD5 of one buffer on its own (the ETag of a JSON reply). */
 #ifndef FALCONET_UTIL_HASH_H
 #define FALCONET_UTIL_HASH_H
 
@@ -18,5 +19,9 @@ void multihash_update(struct multihash *h, const void *data, size_t len);
 /** Writes the lower-case hex digests; the context may not be updated afterwards. */
 void multihash_final(struct multihash *h, struct multihash_hex *out);
 void multihash_free(struct multihash *h);
+
+/** Writes the lower-case hex MD5 of data into out (33 bytes with the NUL).
+ * Returns 0, or -1 when the digest cannot be computed (out is then ""). */
+int hash_md5_hex(const void *data, size_t len, char out[33]);
 
 #endif

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from falconet_e2e import (ALREADY_EXISTS, NOT_FOUND, assert_audit, assert_error, expect,
-                          expect_json, files_under, find_file_with_content, hashes_of, link,
-                          multipart, uid)
+from falconet_e2e import (ALREADY_EXISTS, NOT_FOUND, assert_audit, assert_error, describe,
+                          expect, expect_json, files_under, find_file_with_content, hashes_of,
+                          link, multipart, uid)
 
 
 @pytest.fixture
@@ -99,6 +99,196 @@ def test_range_requests(api, sm):
     r = api.get(url, headers={"Range": f"bytes={len(data)}-{len(data) + 10}"})
     assert r.status_code == 416
     assert r.headers.get("Content-Range") == f"bytes */{len(data)}"
+
+
+BOUNDARY = b"THIS_STRING_SEPARATES_MULTIPART"
+
+
+def _byteranges(r, size):
+    """Splits a multipart/byteranges body exactly as Falconet writes it (RFC 9110 14.6,
+    no preamble, CRLF before every later delimiter) and returns [(first, last, bytes)].
+    Parts are cut by their Content-Range lengths, not by searching the boundary."""
+    assert r.status_code == 206, describe(r)
+    assert r.headers["Content-Type"] == "multipart/byteranges; boundary=" + BOUNDARY.decode()
+    assert "Content-Range" not in r.headers, "a multipart 206 has Content-Range per part only"
+    body, pos, parts = r.content, 0, []
+    while True:
+        delim = (b"\r\n" if parts else b"") + b"--" + BOUNDARY
+        assert body.startswith(delim, pos), (pos, body[pos:pos + 80])
+        pos += len(delim)
+        if body.startswith(b"--\r\n", pos):
+            assert pos + 4 == len(body), "bytes after the closing delimiter"
+            return parts
+        assert body.startswith(b"\r\n", pos), body[pos:pos + 80]
+        head_end = body.index(b"\r\n\r\n", pos)
+        lines = body[pos + 2:head_end].decode().split("\r\n")
+        headers = dict(line.split(": ", 1) for line in lines)
+        assert headers["Content-Type"] == "application/octet-stream", headers
+        unit, spec = headers["Content-Range"].split(" ")
+        span, total = spec.split("/")
+        first, last = (int(x) for x in span.split("-"))
+        assert unit == "bytes" and int(total) == size and first <= last < size, headers
+        pos = head_end + 4
+        parts.append((first, last, body[pos:pos + last - first + 1]))
+        pos += last - first + 1
+
+
+def _assert_parts(r, data, want):
+    assert int(r.headers["Content-Length"]) == len(r.content)
+    parts = _byteranges(r, len(data))
+    assert [(f, l) for f, l, _ in parts] == want
+    for first, last, got in parts:
+        assert got == data[first:last + 1], f"part {first}-{last} differs from the upload"
+
+
+def test_multiple_ranges_multipart(api, sm):
+    data = os.urandom(20_000)
+    art = api.upload(sm["id"], "multi.bin", data)
+    url = f"/softwaremodules/{sm['id']}/artifacts/{art['id']}/download"
+
+    r = api.get(url, headers={"Range": "bytes=0-9,100-199,-5"})
+    _assert_parts(r, data, [(0, 9), (100, 199), (19995, 19999)])
+    assert r.headers["ETag"] == f'"{art["hashes"]["sha1"]}"'
+    assert r.headers["Accept-Ranges"] == "bytes"
+
+    # adjacent ranges, an end past the size (clamped), whitespace around commas
+    r = api.get(url, headers={"Range": "bytes=0-0 , 1-1,\t19990-99999"})
+    _assert_parts(r, data, [(0, 0), (1, 1), (19990, 19999)])
+
+    # the same connection still works: the body had exactly Content-Length bytes
+    r = api.get(url, headers={"Range": "bytes=5-6"})
+    assert r.status_code == 206 and r.content == data[5:7]
+
+    # unsatisfiable members are dropped; one range left is a plain 206
+    r = api.get(url, headers={"Range": "bytes=30000-,10-19"})
+    assert r.status_code == 206, describe(r)
+    assert r.headers["Content-Type"] == "application/octet-stream"
+    assert r.headers["Content-Range"] == f"bytes 10-19/{len(data)}"
+    assert r.content == data[10:20]
+
+
+def test_multiple_ranges_large_file(api, sm):
+    """Parts much larger than the server's 64 KiB blocks, and many parts."""
+    data = os.urandom(3 * 1024 * 1024 + 7)
+    art = api.upload(sm["id"], "big-multi.bin", data)
+    url = f"/softwaremodules/{sm['id']}/artifacts/{art['id']}/download"
+    r = api.get(url, headers={"Range": "bytes=1-1048576,2000000-"})
+    _assert_parts(r, data, [(1, 1048576), (2000000, len(data) - 1)])
+    spans = [(i * 100_000, i * 100_000 + 65_536) for i in range(16)]
+    r = api.get(url, headers={"Range": "bytes=" + ",".join(f"{a}-{b}" for a, b in spans)})
+    _assert_parts(r, data, spans)
+
+
+@pytest.mark.parametrize("header", [
+    "bytes=0-10,5-20",       # overlapping
+    "bytes=0-9,9-19",        # sharing one byte
+    "bytes=0-9,0-9",         # repeated
+    "bytes=100-199,0-9",     # disjoint but backwards
+    "bytes=-5,0-9",          # a suffix resolved before an earlier range
+    "bytes=0-9,-19995",      # 0-9, then 5-19999
+    "bytes=20000-",          # rauc-hawkbit-updater resuming a complete file
+    "bytes=25000-",
+    "bytes=20000-20010,30000-",
+    "bytes=-0",
+])
+def test_range_416(api, sm, header):
+    data = os.urandom(20_000)
+    art = api.upload(sm["id"], "r416.bin", data)
+    url = f"/softwaremodules/{sm['id']}/artifacts/{art['id']}/download"
+    r = api.get(url, headers={"Range": header})
+    assert r.status_code == 416, describe(r)
+    assert r.headers.get("Content-Range") == "bytes */20000"
+    assert r.content == b""
+
+
+@pytest.mark.parametrize("header", ["bytes=5-4", "bytes=0-9,x", "items=0-9", "bytes=0-9;", "bytes="])
+def test_malformed_range_serves_everything(api, sm, header):
+    """RFC 9110 lets a server ignore a malformed Range; a full 200 is always correct."""
+    data = os.urandom(5000)
+    art = api.upload(sm["id"], "bad-range.bin", data)
+    r = api.get(f"/softwaremodules/{sm['id']}/artifacts/{art['id']}/download",
+                headers={"Range": header})
+    assert r.status_code == 200, describe(r)
+    assert r.content == data and "Content-Range" not in r.headers
+
+
+def test_head_ignores_range(api, sm):
+    data = os.urandom(12_345)
+    art = api.upload(sm["id"], "head.bin", data)
+    url = f"/softwaremodules/{sm['id']}/artifacts/{art['id']}/download"
+    for header in (None, "bytes=0-9", "bytes=0-9,20-29", "bytes=99999-"):
+        r = api.request("HEAD", url, headers={"Range": header} if header else {})
+        assert r.status_code == 200, (header, r.status_code)
+        assert r.content == b""
+        assert int(r.headers["Content-Length"]) == len(data)
+        assert r.headers["Content-Type"] == "application/octet-stream"
+        assert r.headers["ETag"] == f'"{art["hashes"]["sha1"]}"'
+        assert "Content-Range" not in r.headers
+
+
+def test_if_range(api, sm):
+    data = os.urandom(10_000)
+    art = api.upload(sm["id"], "ifrange.bin", data)
+    url = f"/softwaremodules/{sm['id']}/artifacts/{art['id']}/download"
+    etag = f'"{art["hashes"]["sha1"]}"'
+    ranges = "bytes=0-9,5000-5009"
+    r = api.get(url, headers={"Range": ranges, "If-Range": etag})
+    _assert_parts(r, data, [(0, 9), (5000, 5009)])
+    r = api.get(url, headers={"Range": "bytes=10-19", "If-Range": etag})
+    assert r.status_code == 206 and r.content == data[10:20]
+    # a stale validator: the whole current file, 200
+    for stale in ('"' + "0" * 40 + '"', "Thu, 01 Jan 1998 00:00:00 GMT"):
+        for header in (ranges, "bytes=10-19", "bytes=0-5,3-4", "bytes=99999-"):
+            r = api.get(url, headers={"Range": header, "If-Range": stale})
+            assert r.status_code == 200, (stale, header, r.status_code)
+            assert r.content == data and int(r.headers["Content-Length"]) == len(data)
+            assert "Content-Range" not in r.headers
+
+
+def test_if_match(api, sm):
+    data = os.urandom(4000)
+    art = api.upload(sm["id"], "ifmatch.bin", data)
+    url = f"/softwaremodules/{sm['id']}/artifacts/{art['id']}/download"
+    etag = f'"{art["hashes"]["sha1"]}"'
+    for ok in (etag, "*", f'"other", {etag}', f"{etag},"):
+        r = api.get(url, headers={"If-Match": ok})
+        assert r.status_code == 200 and r.content == data, (ok, r.status_code)
+    for bad in ('"' + "0" * 40 + '"', "W/" + etag, etag.strip('"'), "garbage"):
+        r = api.get(url, headers={"If-Match": bad})
+        assert r.status_code == 412, (bad, r.status_code)
+        assert r.headers["ETag"] == etag and r.content == b""
+
+
+def _open_fds_on(pid, path):
+    real = os.path.realpath(path)
+    hits = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            hits += os.readlink(f"/proc/{pid}/fd/{fd}") == real
+        except OSError:
+            pass
+    return hits
+
+
+def test_multipart_download_cut_off_closes_file(api, server, sm):
+    data = os.urandom(8 * 1024 * 1024)
+    art = api.upload(sm["id"], "cut-multi.bin", data)
+    (blob_path,) = find_file_with_content(server.data_dir, data)
+    auth = base64.b64encode(f"admin:{server.password}".encode()).decode()
+    head = (f"GET /rest/v1/softwaremodules/{sm['id']}/artifacts/{art['id']}/download HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{server.port}\r\nAuthorization: Basic {auth}\r\n"
+            f"Range: bytes=0-3000000,4000000-\r\n\r\n").encode()
+    for _ in range(3):
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(head)
+        assert s.recv(4096).startswith(b"HTTP/1.1 206")
+        s.close()
+    deadline = time.monotonic() + 10
+    while _open_fds_on(server.pid, blob_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _open_fds_on(server.pid, blob_path) == 0, "the artifact stayed open after a cut-off"
+    assert api.alive()
 
 
 def test_correct_checksums_accepted(api, sm):

@@ -1,6 +1,8 @@
 """Deployment: assigning distribution sets to targets, actions, cancel flow."""
 
-from falconet_e2e import (LOCKED, NOT_FOUND, SORT_ERRORS, assert_epoch_ms, assert_error,
+import datetime
+
+from falconet_e2e import (ERR, LOCKED, NOT_FOUND, SORT_ERRORS, assert_epoch_ms, assert_error,
                           assert_paged, expect, expect_json, link, now_ms, uid)
 
 
@@ -264,3 +266,112 @@ def test_reassign_after_cancel_creates_new_action(api):
     assert new_id != aid
     assert api.action(cid, new_id)["status"] == "running"
     assert expect_json(api.get(f"/targets/{cid}"), 200)["updateStatus"] == "pending"
+
+
+# --- maintenance windows (hawkBit reference e.7) ---
+
+MAINTENANCE_INVALID = ERR + "maintenanceScheduleInvalid"
+
+
+def _window(schedule, duration="01:00:00", timezone="+01:00"):
+    return {"schedule": schedule, "duration": duration, "timezone": timezone}
+
+
+def _next_saturday_2am_ms(tz_hours, duration_s):
+    """hawkBit's nextStartAt for "0 0 2 ? * SAT": the first start after now - duration."""
+    tz = datetime.timezone(datetime.timedelta(hours=tz_hours))
+    after = datetime.datetime.now(tz) - datetime.timedelta(seconds=duration_s)
+    start = after.replace(hour=2, minute=0, second=0, microsecond=0)
+    start += datetime.timedelta(days=(5 - start.weekday()) % 7)  # Monday = 0, Saturday = 5
+    if start <= after:
+        start += datetime.timedelta(days=7)
+    return int(start.timestamp() * 1000)
+
+
+def test_assign_with_maintenance_window(api):
+    ds, _ = api.complete_ds()
+    cid = api.create_target()["controllerId"]
+    window = _window("0 0 2 ? * SAT")
+    aid = api.assign(cid, ds["id"], "forced", maintenanceWindow=window)["assignedActions"][0]["id"]
+    got = api.action(cid, aid)["maintenanceWindow"]
+    assert {k: got[k] for k in ("schedule", "duration", "timezone")} == window
+    assert isinstance(got["nextStartAt"], int)
+    assert got["nextStartAt"] == _next_saturday_2am_ms(1, 3600)
+    listed = _actions(api, cid)["content"][0]
+    assert listed["maintenanceWindow"]["nextStartAt"] == got["nextStartAt"]
+
+
+def test_maintenance_window_next_start_in_its_timezone(api):
+    ds, _ = api.complete_ds()
+    cids = [api.create_target()["controllerId"] for _ in range(2)]
+    # 2098-01-01 02:00 at +01:00 is 01:00 UTC; at -05:30 it is 07:30 UTC
+    body = expect_json(api.post(f"/distributionsets/{ds['id']}/assignedTargets", json=[
+        {"id": cids[0], "maintenanceWindow": _window("0 0 2 1 JAN ? 2098", "02:00:00", "+01:00")},
+        {"id": cids[1], "maintenanceWindow": _window("0 0 2 1 JAN ? 2098", "02:00:00", "-05:30")},
+    ]), 200)
+    assert body["assigned"] == 2
+    starts = {cid: _actions(api, cid)["content"][0]["maintenanceWindow"]["nextStartAt"]
+              for cid in cids}
+    first_utc = datetime.datetime(2098, 1, 1, tzinfo=datetime.timezone.utc)
+    assert starts[cids[0]] == int((first_utc + datetime.timedelta(hours=1)).timestamp() * 1000)
+    assert starts[cids[1]] == int((first_utc + datetime.timedelta(hours=7, minutes=30))
+                                  .timestamp() * 1000)
+
+
+def test_action_without_window_has_no_maintenance_field(api):
+    ds, _ = api.complete_ds()
+    cid = api.create_target()["controllerId"]
+    aid = api.assign(cid, ds["id"])["assignedActions"][0]["id"]
+    assert "maintenanceWindow" not in api.action(cid, aid)
+
+
+def _assert_rejected_window(api, window, message_part=None):
+    ds, _ = api.complete_ds()
+    cid = api.create_target()["controllerId"]
+    body = assert_error(api.post(f"/targets/{cid}/assignedDS",
+                                 json={"id": ds["id"], "maintenanceWindow": window}),
+                        400, MAINTENANCE_INVALID)
+    assert body["exceptionClass"].endswith("InvalidMaintenanceScheduleException")
+    if message_part:
+        assert message_part in body["message"], body
+    assert _actions(api, cid)["total"] == 0
+    assert expect_json(api.get(f"/targets/{cid}"), 200)["updateStatus"] == "unknown"
+    assert api.get(f"/targets/{cid}/assignedDS").status_code == 204
+
+
+def test_invalid_cron_400(api):
+    for schedule, part in [("0 0 2 ? * SATURDAY", "day-of-week"),
+                           ("not a cron", "fields"),
+                           ("0 0 2 ? *", "fields"),
+                           ("0 0 25 ? * SAT", "hour"),
+                           ("0 0 2 13 * FRI", "day-of-week"),
+                           ("0 0 2 15W * ?", "not supported"),
+                           ("", None)]:
+        _assert_rejected_window(api, _window(schedule), part)
+
+
+def test_invalid_duration_or_timezone_400(api):
+    _assert_rejected_window(api, _window("0 0 2 ? * SAT", duration="1h"), "duration")
+    _assert_rejected_window(api, _window("0 0 2 ? * SAT", duration="00:00:00"), "duration")
+    _assert_rejected_window(api, _window("0 0 2 ? * SAT", timezone="Europe/Berlin"), "timezone")
+
+
+def test_partial_window_400(api):
+    _assert_rejected_window(api, {"schedule": "0 0 2 ? * SAT", "duration": "01:00:00"})
+    _assert_rejected_window(api, {"timezone": "+00:00"})
+
+
+def test_window_only_in_the_past_400(api):
+    _assert_rejected_window(api, _window("0 0 2 1 1 ? 2020"), "No valid maintenance window")
+    _assert_rejected_window(api, _window("0 0 0 30 2 ?"), "No valid maintenance window")
+
+
+def test_one_bad_window_rejects_the_whole_request(api):
+    ds, _ = api.complete_ds()
+    cids = [api.create_target()["controllerId"] for _ in range(2)]
+    assert_error(api.post(f"/distributionsets/{ds['id']}/assignedTargets", json=[
+        {"id": cids[0], "maintenanceWindow": _window("0 0 2 ? * SAT")},
+        {"id": cids[1], "maintenanceWindow": _window("0 0 2 1 1 ? 2020")},
+    ]), 400, MAINTENANCE_INVALID)
+    for cid in cids:
+        assert _actions(api, cid)["total"] == 0

@@ -17,27 +17,66 @@ static void format_hms(char *buf, size_t len, int seconds)
 }
 
 /* The single action link of a poll (reference a.2 and e.4). */
-static void write_action_link(struct jw *w, struct request *req, const struct action *x)
+static void write_action_link(struct jw *w, struct request *req, const struct action *x,
+                              const struct deployment_mode *mode)
 {
     if (x->id < 0)
         return;
-    struct deployment_mode mode;
-    controller_deployment_mode(x, time_now_ms(), &mode);
     if (strcmp(x->status, ACTION_WAIT_FOR_CONFIRMATION) == 0)
         ddi_write_link(w, req, "confirmationBase", "/confirmationBase/%lld?c=%d", (long long)x->id,
-                       mode.c);
+                       mode->c);
     else if (strcmp(x->status, ACTION_CANCELING) == 0 || strcmp(x->status, ACTION_CANCELED) == 0)
         ddi_write_link(w, req, "cancelAction", "/cancelAction/%lld", (long long)x->id);
     else
         ddi_write_link(w, req, "deploymentBase", "/deploymentBase/%lld?c=%d", (long long)x->id,
-                       mode.c);
+                       mode->c);
+}
+
+/* Before a maintenance window opens the device polls more often, so it starts soon
+ * after the window does: the time until then split into window_poll_count polls,
+ * never below the minimum polling time (hawkBit's EventTimer). */
+static int sleep_seconds(const struct tenant_settings *cfg, const struct action *x,
+                         const struct deployment_mode *mode, int64_t now)
+{
+    int seconds = cfg->polling_seconds;
+    if (x->id < 0 || !mode->window || mode->next_window_ms <= now ||
+        strcmp(mode->window, "unavailable") != 0)
+        return seconds;
+    int64_t share = (mode->next_window_ms - now) / 1000 / cfg->window_poll_count;
+    if (share < cfg->min_polling_seconds)
+        share = cfg->min_polling_seconds;
+    return share < seconds ? (int)share : seconds;
+}
+
+/* A schedule without windows left cancels its action when the device polls. */
+static bool expire_lapsed(struct request *req, struct action *x, struct deployment_mode *mode,
+                          int64_t now)
+{
+    if (x->id < 0 || !mode->lapsed || strcmp(x->status, ACTION_CANCELING) == 0)
+        return true;
+    struct error e;
+    if (controller_cancel_lapsed(req_store(req), x, &e) < 0) {
+        api_reply_error(req, &e);
+        return false;
+    }
+    x->status = ACTION_CANCELING;
+    controller_deployment_mode(x, now, mode);
+    return true;
 }
 
 static void poll(struct request *req)
 {
     struct ddi_request *d = ddi_req(req);
+    struct action *x = &d->target.action;
+    struct deployment_mode mode = {0};
+    int64_t now = time_now_ms();
+    if (x->id >= 0) {
+        controller_deployment_mode(x, now, &mode);
+        if (!expire_lapsed(req, x, &mode, now))
+            return;
+    }
     char sleep[16];
-    format_hms(sleep, sizeof(sleep), d->settings.polling_seconds);
+    format_hms(sleep, sizeof(sleep), sleep_seconds(&d->settings, x, &mode, now));
     struct jw w;
     jw_init(&w);
     jw_obj_begin(&w);
@@ -50,7 +89,7 @@ static void poll(struct request *req)
     jw_obj_end(&w);
     jw_key(&w, "_links");
     jw_obj_begin(&w);
-    write_action_link(&w, req, &d->target.action);
+    write_action_link(&w, req, x, &mode);
     if (d->target.installed_action_id > 0)
         ddi_write_link(&w, req, "installedBase", "/installedBase/%lld",
                        (long long)d->target.installed_action_id);

@@ -3,8 +3,10 @@
 #include "api/mgmt/views.h"
 
 #include "core/deployment.h"
+#include "core/maintenance.h"
 #include "store/action_store.h"
 #include "store/ds_store.h"
+#include "util/time.h"
 
 #include <string.h>
 
@@ -30,15 +32,22 @@ static void write_ds_summary(struct jw *w, struct request *req, int64_t ds_id)
     jw_obj_end(w);
 }
 
+/* hawkBit's MgmtMaintenanceWindow: the stored window plus nextStartAt (ms), the start
+ * of the window open now or else of the next one; absent when none is left. */
 static void write_maintenance(struct jw *w, const struct action *x)
 {
     if (!x->maintenance_schedule)
         return;
+    struct maintenance_state st;
+    maintenance_state(x->maintenance_schedule, x->maintenance_duration, x->maintenance_timezone,
+                      time_now_ms(), &st);
     jw_key(w, "maintenanceWindow");
     jw_obj_begin(w);
     jw_kv_str(w, "schedule", x->maintenance_schedule);
     jw_kv_str(w, "duration", x->maintenance_duration);
     jw_kv_str(w, "timezone", x->maintenance_timezone);
+    if (!st.lapsed)
+        jw_kv_int(w, "nextStartAt", st.window_start_ms);
     jw_obj_end(w);
 }
 

@@ -29,6 +29,11 @@ static bool read_options(struct request *req, struct json_value *o, struct assig
         api_reply_error(req, &e);
         return false;
     }
+    /* hawkBit reads a window of three empty strings as no window at all. */
+    if (as->maintenance_schedule && as->maintenance_duration && as->maintenance_timezone &&
+        !as->maintenance_schedule[0] && !as->maintenance_duration[0] &&
+        !as->maintenance_timezone[0])
+        as->maintenance_schedule = as->maintenance_duration = as->maintenance_timezone = NULL;
     as->type = arena_strdup(&req->arena, as->type);
     as->maintenance_schedule = arena_strdup(&req->arena, as->maintenance_schedule);
     as->maintenance_duration = arena_strdup(&req->arena, as->maintenance_duration);

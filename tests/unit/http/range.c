@@ -75,7 +75,11 @@ static void test_malformed_is_ignored(void **state)
         "bytes=-5-",   "bytes=0-9,x",
         "bytes=0x10-", "bytes=-1-2",
         "bytes=1.5-2", " bytes =0-9",
-        "bytes=0-1 2",
+        "bytes=0-1 2", "bytes==0-1",
+        "bytes=0-1,-", "bytes=0-1\r\n",
+        "bytes=0-1\n", "bytes=\xd9\xa1-\xd9\xa2", /* Arabic-Indic digits */
+        "bytes=0-1 x", "bytes=0-1;q=1",
+        "bytes=-0x5",  "bytes=1e3-",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         expect_ranges(bad[i], 100, RANGE_IGNORE, 0);
@@ -94,7 +98,7 @@ static void test_unit_case_and_whitespace(void **state)
     expect_ranges("BYTES=0-1", 10, RANGE_SATISFIABLE, 1, R(0, 1));
     expect_ranges("Bytes=0-1 , 3-4", 10, RANGE_SATISFIABLE, 2, R(0, 1), R(3, 4));
     expect_ranges("bytes=\t0-1\t,\t-2 ", 10, RANGE_SATISFIABLE, 2, R(0, 1), R(8, 9));
-    expect_ranges("bytes=0-9,,5-", 100, RANGE_SATISFIABLE, 2, R(0, 9), R(5, 99));
+    expect_ranges("bytes=0-9,,50-", 100, RANGE_SATISFIABLE, 2, R(0, 9), R(50, 99));
     expect_ranges("bytes=,0-1,", 10, RANGE_SATISFIABLE, 1, R(0, 1));
 }
 
@@ -103,10 +107,42 @@ static void test_lists(void **state)
     expect_ranges("bytes=0-0,-1", 10, RANGE_SATISFIABLE, 2, R(0, 0), R(9, 9));
     /* unsatisfiable members are dropped, the rest is kept in order */
     expect_ranges("bytes=500-600,2-3,-0", 10, RANGE_SATISFIABLE, 1, R(2, 3));
-    /* overlapping and unordered ranges are reported as written */
-    expect_ranges("bytes=5-9,0-6", 10, RANGE_SATISFIABLE, 2, R(5, 9), R(0, 6));
+    /* adjacent ranges neither overlap nor go backwards */
+    expect_ranges("bytes=0-4,5-9", 10, RANGE_SATISFIABLE, 2, R(0, 4), R(5, 9));
+    expect_ranges("bytes=0-0,2-2,4-", 6, RANGE_SATISFIABLE, 3, R(0, 0), R(2, 2), R(4, 5));
     /* one invalid member invalidates the whole header */
     expect_ranges("bytes=0-1,4-3", 10, RANGE_IGNORE, 0);
+}
+
+static void test_overlapping_and_unordered_are_rejected(void **state)
+{
+    expect_ranges("bytes=0-5,5-9", 10, RANGE_REJECTED, 0);     /* one shared byte */
+    expect_ranges("bytes=0-9,2-3", 10, RANGE_REJECTED, 0);     /* contained */
+    expect_ranges("bytes=0-0,0-0", 10, RANGE_REJECTED, 0);     /* repeated */
+    expect_ranges("bytes=5-9,0-3", 10, RANGE_REJECTED, 0);     /* disjoint but backwards */
+    expect_ranges("bytes=0-1,4-5,2-3", 10, RANGE_REJECTED, 0); /* backwards later on */
+    /* compared after suffixes are resolved and ends clamped */
+    expect_ranges("bytes=-5,0-1", 10, RANGE_REJECTED, 0); /* 5-9, then 0-1 */
+    expect_ranges("bytes=0-1,-9", 10, RANGE_REJECTED, 0); /* 0-1, then 1-9 */
+    expect_ranges("bytes=0-1,-8", 10, RANGE_SATISFIABLE, 2, R(0, 1), R(2, 9));
+    expect_ranges("bytes=8-100,9-", 10, RANGE_REJECTED, 0); /* 8-9, then 9-9 */
+    expect_ranges("bytes=2-,-1", 10, RANGE_REJECTED, 0);    /* 2-9, then 9-9 */
+    /* only the satisfiable members count: a dropped one cannot be out of order */
+    expect_ranges("bytes=0-1,50-60,5-6", 10, RANGE_SATISFIABLE, 2, R(0, 1), R(5, 6));
+    expect_ranges("bytes=50-,2-3,0-1", 10, RANGE_REJECTED, 0);
+    /* a syntax error still wins over the order: the header is ignored */
+    expect_ranges("bytes=5-9,0-1,x", 10, RANGE_IGNORE, 0);
+}
+
+static void test_resume_past_end(void **state)
+{
+    /* rauc-hawkbit-updater resumes with "bytes=N-": N at or past the size is a 416
+     * (which download.c sends with Content-Range bytes, asterisk, slash, size). */
+    expect_ranges("bytes=1000-", 1000, RANGE_UNSATISFIABLE, 0);
+    expect_ranges("bytes=1001-", 1000, RANGE_UNSATISFIABLE, 0);
+    expect_ranges("bytes=999-", 1000, RANGE_SATISFIABLE, 1, R(999, 999));
+    expect_ranges("bytes=0-", 1, RANGE_SATISFIABLE, 1, R(0, 0));
+    expect_ranges("bytes=1-", 1, RANGE_UNSATISFIABLE, 0);
 }
 
 static void test_many_ranges(void **state)
@@ -142,6 +178,10 @@ static void test_huge_numbers(void **state)
     expect_ranges("bytes=18446744073709551617-18446744073709551616", 100, RANGE_IGNORE, 0);
     expect_ranges("bytes=000000000000000000000000000005-0007", 100, RANGE_SATISFIABLE, 1, R(5, 7));
     expect_ranges("bytes=0007-05", 100, RANGE_IGNORE, 0);
+    /* in lists: saturated ends clamp before the order check, past-end members drop */
+    expect_ranges("bytes=0-99999999999999999999999999,5-", 100, RANGE_REJECTED, 0);
+    expect_ranges("bytes=0-1,99999999999999999999999999-", 100, RANGE_SATISFIABLE, 1, R(0, 1));
+    expect_ranges("bytes=-99999999999999999999999999,-1", 100, RANGE_REJECTED, 0);
 }
 
 static void test_content_range(void **state)
@@ -165,6 +205,8 @@ int main(void)
         cmocka_unit_test(test_negative_looking_input),
         cmocka_unit_test(test_unit_case_and_whitespace),
         cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_overlapping_and_unordered_are_rejected),
+        cmocka_unit_test(test_resume_past_end),
         cmocka_unit_test(test_many_ranges),
         cmocka_unit_test(test_huge_numbers),
         cmocka_unit_test(test_content_range),

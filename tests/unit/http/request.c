@@ -1,6 +1,6 @@
 /* Tests src/http/request.c (and the server loop of src/http/server.c) in process: a
  * real http_server on a free loopback port with a small route table, spoken to over
- * plain sockets. */
+ * plain sockets (harness.h). */
 /* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,18 +9,15 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "http/server.h"
+#include "harness.h"
+#include "util/hash.h"
 
 #define MAX_BODY 1024
 
@@ -39,12 +36,20 @@ static void reply_text(struct request *req, int status, const char *text)
     http_reply_bytes(req, status, dup_bytes(text, strlen(text)), strlen(text), "text/plain");
 }
 
+static atomic_int hello_calls;
+
 static void h_hello(struct request *req)
 {
+    hello_calls++;
     const char *name = http_query(req, "name");
     char buf[128];
     snprintf(buf, sizeof(buf), "{\"hello\":\"%s\"}", name ? name : "world");
     http_reply_json(req, 200, dup_bytes(buf, strlen(buf)), strlen(buf));
+}
+
+static void h_created(struct request *req)
+{
+    http_reply_json(req, 201, dup_bytes("{}", 2), 2);
 }
 
 static void h_echo(struct request *req)
@@ -87,6 +92,8 @@ static const char *const hello_query[] = {"name", NULL};
 
 static const struct route routes[] = {
     {"GET", "/hello", h_hello, hello_query, ROUTE_BODY_NONE, NULL, NULL},
+    {"POST", "/hello", h_hello, NULL, ROUTE_BODY_JSON, NULL, NULL},
+    {"GET", "/created", h_created, NULL, ROUTE_BODY_NONE, NULL, NULL},
     {"POST", "/echo", h_echo, NULL, ROUTE_BODY_JSON, NULL, NULL},
     {"POST", "/secure", h_echo, NULL, ROUTE_BODY_JSON, NULL, deny},
     {"GET", "/secure", h_hello, NULL, ROUTE_BODY_NONE, NULL, deny},
@@ -100,152 +107,15 @@ static const struct route routes[] = {
 
 static const struct route *const tables[] = {routes, NULL};
 
-static struct http_server *srv;
-static int port;
-
 static int group_setup(void **state)
 {
-    struct http_server_config cfg = {
-        .listen = "127.0.0.1:0",
-        .workers = 2,
-        .max_body = MAX_BODY,
-        .timeout_seconds = 10,
-        .max_connections = 64,
-        .routes = tables,
-    };
-    struct error err = {0};
-    srv = http_server_start(&cfg, &err);
-    if (!srv) {
-        fprintf(stderr, "http_server_start: %s\n", err.message);
-        return -1;
-    }
-    port = http_server_port(srv);
-    return port > 0 ? 0 : -1;
+    return harness_start(tables, 2, MAX_BODY);
 }
 
 static int group_teardown(void **state)
 {
-    if (srv)
-        http_server_stop(srv, 1000);
+    harness_stop();
     return 0;
-}
-
-/* ---- a minimal HTTP/1.1 client ---- */
-
-struct response {
-    int status;
-    char headers[2048];
-    char body[4096];
-    size_t body_len;
-    bool closed; /* the server closed the connection after this response */
-};
-
-static int client_connect(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct timeval tv = {5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    return fd;
-}
-
-static void send_all(int fd, const char *data, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, data, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return; /* the server may close early; the response tells */
-        data += w;
-        n -= (size_t)w;
-    }
-}
-
-static const char *header_value(const struct response *r, const char *name)
-{
-    static char value[256];
-    size_t n = strlen(name);
-    for (const char *line = r->headers; line && *line; line = strstr(line, "\r\n")) {
-        if (line[0] == '\r')
-            line += 2;
-        if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
-            const char *v = line + n + 1;
-            while (*v == ' ')
-                v++;
-            size_t len = strcspn(v, "\r");
-            snprintf(value, sizeof(value), "%.*s", (int)len, v);
-            return value;
-        }
-    }
-    return NULL;
-}
-
-/* Reads one response (status line, headers, Content-Length body). Returns false when
- * the connection ended before a complete response. */
-static bool read_response(int fd, struct response *r, bool head)
-{
-    memset(r, 0, sizeof(*r));
-    char buf[8192];
-    size_t have = 0;
-    char *end = NULL;
-    while (!(end = memmem(buf, have, "\r\n\r\n", 4))) {
-        if (have == sizeof(buf))
-            return false;
-        ssize_t n = recv(fd, buf + have, sizeof(buf) - have, 0);
-        if (n <= 0)
-            return false;
-        have += (size_t)n;
-    }
-    if (sscanf(buf, "HTTP/1.1 %d", &r->status) != 1)
-        return false;
-    size_t hlen = (size_t)(end - buf);
-    snprintf(r->headers, sizeof(r->headers), "%.*s", (int)hlen, buf);
-    if (r->status == 100) /* an interim response: the real one follows */
-        return false;
-    const char *cl = header_value(r, "Content-Length");
-    size_t want = head || !cl ? 0 : strtoul(cl, NULL, 10);
-    size_t got = have - hlen - 4;
-    memcpy(r->body, end + 4, got);
-    while (got < want) {
-        ssize_t n = recv(fd, r->body + got, sizeof(r->body) - 1 - got, 0);
-        if (n <= 0)
-            return false;
-        got += (size_t)n;
-    }
-    r->body_len = got;
-    const char *conn = header_value(r, "Connection");
-    if (conn && strcasecmp(conn, "close") == 0) {
-        char c;
-        r->closed = recv(fd, &c, 1, 0) == 0;
-    }
-    return true;
-}
-
-static void request(int fd, const char *method, const char *path, const char *extra_headers,
-                    const char *body, struct response *r)
-{
-    char head[2048];
-    int n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: test\r\n%s", method, path,
-                     extra_headers ? extra_headers : "");
-    if (body)
-        n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Length: %zu\r\n", strlen(body));
-    n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
-    send_all(fd, head, (size_t)n);
-    if (body)
-        send_all(fd, body, strlen(body));
-    if (!read_response(fd, r, strcmp(method, "HEAD") == 0))
-        fail_msg("%s %s: no complete response", method, path);
-}
-
-static int once(const char *method, const char *path, const char *extra, const char *body,
-                struct response *r)
-{
-    int fd = client_connect();
-    request(fd, method, path, extra, body, r);
-    close(fd);
-    return r->status;
 }
 
 /* ---- tests ---- */
@@ -413,6 +283,66 @@ static void test_base_url(void **state)
     assert_string_equal(r.body, "http://test");
 }
 
+#define HELLO_ETAG "\"0fbc24bcc7a1794758fc1327fcfebdaf6\"" /* MD5 of {"hello":"world"} */
+
+static void test_etag_on_json_get(void **state)
+{
+    struct response r;
+    assert_int_equal(once("GET", "/hello", NULL, NULL, &r), 200);
+    assert_string_equal(header_value(&r, "ETag"), HELLO_ETAG);
+    assert_int_equal(once("HEAD", "/hello", NULL, NULL, &r), 200);
+    assert_string_equal(header_value(&r, "ETag"), HELLO_ETAG);
+    char md5[33], want[40];
+    assert_int_equal(hash_md5_hex("{\"hello\":\"x\"}", 13, md5), 0);
+    snprintf(want, sizeof(want), "\"0%s\"", md5);
+    once("GET", "/hello?name=x", NULL, NULL, &r);
+    assert_string_equal(header_value(&r, "ETag"), want);
+    /* Not a GET, not a 200, not JSON: no ETag. */
+    assert_int_equal(once("POST", "/hello", NULL, "{}", &r), 200);
+    assert_null(header_value(&r, "ETag"));
+    assert_int_equal(once("GET", "/created", NULL, NULL, &r), 201);
+    assert_null(header_value(&r, "ETag"));
+    assert_int_equal(once("GET", "/nothing", NULL, NULL, &r), 404);
+    assert_null(header_value(&r, "ETag"));
+    assert_int_equal(once("GET", "/items/a", NULL, NULL, &r), 200);
+    assert_null(header_value(&r, "ETag"));
+}
+
+static void expect_304(int fd, const char *method, const char *path, const char *if_none_match)
+{
+    char extra[256];
+    snprintf(extra, sizeof(extra), "If-None-Match: %s\r\n", if_none_match);
+    struct response r;
+    int calls = hello_calls;
+    request(fd, method, path, extra, NULL, &r);
+    assert_int_equal(r.status, 304);
+    assert_int_equal(r.body_len, 0);
+    assert_string_equal(header_value(&r, "ETag"), HELLO_ETAG);
+    assert_false(r.closed);
+    assert_int_equal(hello_calls, calls + 1); /* the handler ran all the same */
+}
+
+static void test_if_none_match(void **state)
+{
+    int fd = client_connect();
+    expect_304(fd, "GET", "/hello", HELLO_ETAG);
+    expect_304(fd, "GET", "/hello", "\"other\", " HELLO_ETAG);
+    expect_304(fd, "GET", "/hello", "W/" HELLO_ETAG); /* weak comparison */
+    expect_304(fd, "GET", "/hello", "*");
+    expect_304(fd, "HEAD", "/hello", HELLO_ETAG);
+    /* A stale tag, or a request that is not a GET: the full reply. */
+    struct response r;
+    request(fd, "GET", "/hello?name=x", "If-None-Match: " HELLO_ETAG "\r\n", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"hello\":\"x\"}");
+    request(fd, "GET", "/hello", "If-None-Match: \"0fbc\", garbage\r\n", NULL, &r);
+    assert_int_equal(r.status, 200);
+    request(fd, "POST", "/hello", "If-None-Match: *\r\n", "{}", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"hello\":\"world\"}");
+    close(fd);
+}
+
 static void test_stop_with_idle_keep_alive_connections(void **state)
 {
     /* A second server, stopped while clients hold idle keep-alive connections. */
@@ -427,8 +357,8 @@ static void test_stop_with_idle_keep_alive_connections(void **state)
     struct error err = {0};
     struct http_server *s2 = http_server_start(&cfg, &err);
     assert_non_null(s2);
-    int saved = port;
-    port = http_server_port(s2);
+    int saved = harness_port;
+    harness_port = http_server_port(s2);
     int fds[4];
     struct response r;
     for (int i = 0; i < 4; i++) {
@@ -436,7 +366,7 @@ static void test_stop_with_idle_keep_alive_connections(void **state)
         request(fds[i], "GET", "/hello", NULL, NULL, &r);
         assert_int_equal(r.status, 200);
     }
-    port = saved;
+    harness_port = saved;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     http_server_stop(s2, 5000);
@@ -485,6 +415,8 @@ int main(void)
         cmocka_unit_test(test_error_with_body_closes_connection),
         cmocka_unit_test(test_expect_continue_too_large_gets_413_not_100),
         cmocka_unit_test(test_base_url),
+        cmocka_unit_test(test_etag_on_json_get),
+        cmocka_unit_test(test_if_none_match),
         cmocka_unit_test(test_stop_with_idle_keep_alive_connections),
         cmocka_unit_test(test_bad_listen_address),
     };
