@@ -23,6 +23,19 @@ static const char *const result_names[] = {
     [RESULT_FAILURE] = "failure",
 };
 
+bool controller_id_valid(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > CONTROLLER_ID_MAX_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
 int controller_parse_execution(const char *name)
 {
     for (size_t i = 0; name && i < sizeof(execution_names) / sizeof(execution_names[0]); i++)
@@ -40,7 +53,6 @@ int controller_parse_result(const char *name)
 }
 
 /* ---- what the device sees ---- */
-
 
 void controller_deployment_mode(const struct action *x, int64_t now_ms, struct deployment_mode *out)
 {
@@ -61,8 +73,8 @@ void controller_deployment_mode(const struct action *x, int64_t now_ms, struct d
     if (x->maintenance_schedule) {
         struct maintenance_state st;
         /* An unreadable stored window counts as lapsed, like hawkBit. */
-        maintenance_state(x->maintenance_schedule, x->maintenance_duration,
-                          x->maintenance_timezone, now_ms, &st);
+        maintenance_state(x->maintenance_schedule, x->maintenance_duration, x->maintenance_timezone,
+                          now_ms, &st);
         window_open = st.open;
         out->lapsed = st.lapsed;
         out->next_window_ms = st.next_start_ms;
@@ -105,7 +117,7 @@ static const char *entry_messages(struct arena *a, const struct feedback *fb,
         const char *d = fb->details[i] ? fb->details[i] : "";
         msgs[n++] = arena_strndup(a, d, utf8_cut(d, CONTROLLER_MAX_MESSAGE_LEN));
     }
-    if (fb->code >= 0)
+    if (fb->code != ACTION_STATUS_NO_CODE)
         msgs[n++] = arena_sprintf(a, "Device reported status code: %lld", (long long)fb->code);
     if (n == 0 && server_note)
         msgs[n++] = server_note;
@@ -123,8 +135,8 @@ static int add_server_entry(struct store *s, struct arena *a, int64_t action_id,
                             const char *message, struct error *err)
 {
     const char *msgs[] = {message};
-    return store_action_status_add(s, action_id, status, -1, deployment_messages_json(a, msgs, 1),
-                                   -1, err);
+    return store_action_status_add(s, action_id, status, ACTION_STATUS_NO_CODE,
+                                   deployment_messages_json(a, msgs, 1), -1, err);
 }
 
 int controller_cancel_lapsed(struct store *s, const struct action *x, struct error *err)

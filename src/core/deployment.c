@@ -32,7 +32,7 @@ static int add_history(struct store *s, struct arena *a, int64_t action_id, cons
                        const char *message, struct error *err)
 {
     const char *msgs[] = {message};
-    return store_action_status_add(s, action_id, status, -1, deployment_messages_json(a, msgs, 1),
+    return store_action_status_add(s, action_id, status, ACTION_STATUS_NO_CODE, deployment_messages_json(a, msgs, 1),
                                    -1, err);
 }
 

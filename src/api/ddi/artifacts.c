@@ -113,9 +113,9 @@ static void download(struct request *req)
 }
 
 const struct route ddi_artifact_routes[] = {
-    {"GET", DDI "/softwaremodules/{}/artifacts", list_artifacts, NULL, ROUTE_BODY_NONE, NULL,
-     ddi_authorize},
-    {"GET", DDI "/softwaremodules/{}/artifacts/{}", download, NULL, ROUTE_BODY_NONE, NULL,
+    {"GET", DDI "/softwaremodules/{}/artifacts", list_artifacts, http_any_query, ROUTE_BODY_NONE,
+     NULL, ddi_authorize},
+    {"GET", DDI "/softwaremodules/{}/artifacts/{}", download, http_any_query, ROUTE_BODY_NONE, NULL,
      ddi_authorize_download},
     {0},
 };

@@ -136,13 +136,13 @@ static bool check_path(struct request *req)
 {
     const struct app *app = app_worker(req)->app;
     if (strcasecmp(req->params[0], app->config->tenant) != 0) {
-        api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound", "Tenant %.64s does not exist",
-                 req->params[0]);
+        reply_unauthorized(req); /* no credentials are valid for an unknown tenant */
         return false;
     }
-    if (strlen(req->params[1]) > DDI_CONTROLLER_ID_MAX) {
+    if (!controller_id_valid(req->params[1])) {
         api_fail(req, ERR_INVALID, "rest.param.invalidField",
-                 "controllerId is longer than %d characters", DDI_CONTROLLER_ID_MAX);
+                 "controllerId must be 1 to %d printable characters without blanks or /?#%%\\",
+                 CONTROLLER_ID_MAX_LEN);
         return false;
     }
     return true;
@@ -275,6 +275,14 @@ void ddi_write_link(struct jw *w, struct request *req, const char *rel, const ch
     vsnprintf(suffix, sizeof(suffix), fmt, ap);
     va_end(ap);
     api_write_link(w, req, rel, "%s%s", ddi_req(req)->base, suffix);
+}
+
+void ddi_fail(struct request *req, const struct error *e)
+{
+    if (e->kind == ERR_GONE)
+        http_reply_empty(req, 410);
+    else
+        api_reply_error(req, e);
 }
 
 void ddi_reply(struct request *req, struct jw *w)

@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-static const char *const history_params[] = {"c", "actionHistory", NULL};
-
 static bool waits(const struct action *x)
 {
     return x->id >= 0 && strcmp(x->status, ACTION_WAIT_FOR_CONFIRMATION) == 0;
@@ -83,7 +81,7 @@ static void post_feedback(struct request *req)
     if (!ddi_path_id(req, 2, "Action", &action_id) || !ddi_parse_body(req, &doc))
         return;
     const char *answer = NULL;
-    int64_t code = -1;
+    int64_t code = ACTION_STATUS_NO_CODE;
     const char **details;
     size_t n;
     struct error e;
@@ -96,7 +94,7 @@ static void post_feedback(struct request *req)
     else if (ddi_read_details(req, json_get(doc, "details"), &details, &n)) {
         if (controller_confirm(req_store(req), ddi_req(req)->target.target_id, action_id,
                                strcmp(answer, "confirmed") == 0, code, details, n, &e) < 0)
-            api_reply_error(req, &e);
+            ddi_fail(req, &e);
         else
             http_reply_empty(req, 200);
     }
@@ -138,15 +136,15 @@ static void deactivate(struct request *req)
 }
 
 const struct route ddi_confirmation_routes[] = {
-    {"GET", DDI "/confirmationBase", get_state, NULL, ROUTE_BODY_NONE, NULL,
+    {"GET", DDI "/confirmationBase", get_state, http_any_query, ROUTE_BODY_NONE, NULL,
      ddi_authorize_registering},
-    {"POST", DDI "/confirmationBase/activateAutoConfirm", activate, NULL, ROUTE_BODY_JSON, NULL,
+    {"POST", DDI "/confirmationBase/activateAutoConfirm", activate, http_any_query, ROUTE_BODY_JSON,
+     NULL, ddi_authorize},
+    {"POST", DDI "/confirmationBase/deactivateAutoConfirm", deactivate, http_any_query,
+     ROUTE_BODY_NONE, NULL, ddi_authorize},
+    {"GET", DDI "/confirmationBase/{}", get_action, http_any_query, ROUTE_BODY_NONE, NULL,
      ddi_authorize},
-    {"POST", DDI "/confirmationBase/deactivateAutoConfirm", deactivate, NULL, ROUTE_BODY_NONE, NULL,
-     ddi_authorize},
-    {"GET", DDI "/confirmationBase/{}", get_action, history_params, ROUTE_BODY_NONE, NULL,
-     ddi_authorize},
-    {"POST", DDI "/confirmationBase/{}/feedback", post_feedback, NULL, ROUTE_BODY_JSON, NULL,
-     ddi_authorize},
+    {"POST", DDI "/confirmationBase/{}/feedback", post_feedback, http_any_query, ROUTE_BODY_JSON,
+     NULL, ddi_authorize},
     {0},
 };

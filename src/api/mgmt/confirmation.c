@@ -17,7 +17,7 @@ static void confirm_action(struct request *req)
         !mgmt_parse_body(req, &doc))
         return;
     const char *answer = NULL;
-    int64_t code = -1;
+    int64_t code = ACTION_STATUS_NO_CODE;
     const char **details;
     size_t n;
     struct error e;
