@@ -218,26 +218,11 @@ bool ddi_authorize_download(struct request *req)
     return authorize(req, false, true);
 }
 
-bool ddi_path_id(struct request *req, int idx, const char *entity, int64_t *out)
-{
-    const char *v = req->params[idx];
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || end == v || *end || n < 0) {
-        api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound",
-                 "%s with given identifier {%.64s} does not exist.", entity, v);
-        return false;
-    }
-    *out = n;
-    return true;
-}
-
 bool ddi_load_action(struct request *req, int idx, struct action *x)
 {
     int64_t id;
     struct error e;
-    if (!ddi_path_id(req, idx, "Action", &id))
+    if (!api_path_id(req, idx, "Action", &id))
         return false;
     if (store_action_get(req_store(req), ddi_req(req)->target.target_id, id, &req->arena, x, &e) <
         0) {
@@ -249,16 +234,8 @@ bool ddi_load_action(struct request *req, int idx, struct action *x)
 
 bool ddi_parse_body(struct request *req, struct json_value **doc)
 {
-    struct error e;
-    if (!req->body || req->body_len == 0) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Request body is missing");
+    if (!api_parse_body(req, doc))
         return false;
-    }
-    *doc = json_parse(req->body, req->body_len, &e);
-    if (!*doc) {
-        api_reply_error(req, &e);
-        return false;
-    }
     if (json_kind(*doc) != JSON_OBJECT) {
         json_doc_free(*doc);
         api_fail(req, ERR_INVALID, "rest.body.notReadable", "Expected a JSON object");

@@ -6,6 +6,7 @@
 #include "api/app.h"
 #include "api/errors.h"
 #include "api/links.h"
+#include "api/params.h"
 #include "core/tenant_config.h"
 #include "store/controller_store.h"
 #include "util/json_read.h"
@@ -35,11 +36,9 @@ bool ddi_authorize_registering(struct request *req);
 /** Like ddi_authorize, but anonymous.download.enabled also lets anyone in. */
 bool ddi_authorize_download(struct request *req);
 
-/** Parses the decimal id path parameter idx; false after replying 404. */
-bool ddi_path_id(struct request *req, int idx, const char *entity, int64_t *out);
 /** The action of this target named by path parameter idx; false after replying 404. */
 bool ddi_load_action(struct request *req, int idx, struct action *x);
-/** Parses the JSON body; false after replying 400. */
+/** Parses a JSON object body; false after replying 400. */
 bool ddi_parse_body(struct request *req, struct json_value **doc);
 /** Writes "rel": {"href": "<base url>/<tenant>/controller/v1/<id><suffix>"}. */
 void ddi_write_link(struct jw *w, struct request *req, const char *rel, const char *fmt, ...)

@@ -94,7 +94,7 @@ static void post_feedback(struct request *req, bool cancel)
 {
     int64_t action_id;
     struct json_value *doc;
-    if (!ddi_path_id(req, 2, "Action", &action_id) || !ddi_parse_body(req, &doc))
+    if (!api_path_id(req, 2, "Action", &action_id) || !ddi_parse_body(req, &doc))
         return;
     struct feedback fb;
     if (parse_feedback(req, doc, &fb)) {

@@ -99,7 +99,7 @@ static bool load_action(struct request *req, struct target *t, struct action *x)
     int64_t action_id;
     struct error e;
     if (!mgmt_load_target(req, req->params[0], t) ||
-        !mgmt_path_id(req, 1, "Action", &action_id))
+        !api_path_id(req, 1, "Action", &action_id))
         return false;
     if (store_action_get(req_store(req), t->id, action_id, &req->arena, x, &e) < 0) {
         mgmt_fail(req, &e);
@@ -166,7 +166,7 @@ static void update_action(struct request *req)
     struct target t;
     struct action x;
     struct json_value *doc;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     const char *force_type = NULL;
     struct error e = {0};

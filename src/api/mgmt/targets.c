@@ -126,7 +126,7 @@ static bool read_new_target(struct request *req, struct json_value *item, struct
 static void create_targets(struct request *req)
 {
     struct json_value *doc;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     size_t n = json_array_len(doc);
     if (json_kind(doc) != JSON_ARRAY || n == 0) {
@@ -265,7 +265,7 @@ static void update_target(struct request *req)
 {
     struct json_value *doc;
     struct target t;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     if (!mgmt_load_target(req, req->params[0], &t)) {
         json_doc_free(doc);
