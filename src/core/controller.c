@@ -23,6 +23,19 @@ static const char *const result_names[] = {
     [RESULT_FAILURE] = "failure",
 };
 
+bool controller_id_valid(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > CONTROLLER_ID_MAX_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
 int controller_parse_execution(const char *name)
 {
     for (size_t i = 0; name && i < sizeof(execution_names) / sizeof(execution_names[0]); i++)
@@ -40,7 +53,6 @@ int controller_parse_result(const char *name)
 }
 
 /* ---- what the device sees ---- */
-
 
 void controller_deployment_mode(const struct action *x, int64_t now_ms, struct deployment_mode *out)
 {
@@ -61,8 +73,8 @@ void controller_deployment_mode(const struct action *x, int64_t now_ms, struct d
     if (x->maintenance_schedule) {
         struct maintenance_state st;
         /* An unreadable stored window counts as lapsed, like hawkBit. */
-        maintenance_state(x->maintenance_schedule, x->maintenance_duration,
-                          x->maintenance_timezone, now_ms, &st);
+        maintenance_state(x->maintenance_schedule, x->maintenance_duration, x->maintenance_timezone,
+                          now_ms, &st);
         window_open = st.open;
         out->lapsed = st.lapsed;
         out->next_window_ms = st.next_start_ms;
@@ -105,7 +117,7 @@ static const char *entry_messages(struct arena *a, const struct feedback *fb,
         const char *d = fb->details[i] ? fb->details[i] : "";
         msgs[n++] = arena_strndup(a, d, utf8_cut(d, CONTROLLER_MAX_MESSAGE_LEN));
     }
-    if (fb->code >= 0)
+    if (fb->code != ACTION_STATUS_NO_CODE)
         msgs[n++] = arena_sprintf(a, "Device reported status code: %lld", (long long)fb->code);
     if (n == 0 && server_note)
         msgs[n++] = server_note;
@@ -123,26 +135,24 @@ static int add_server_entry(struct store *s, struct arena *a, int64_t action_id,
                             const char *message, struct error *err)
 {
     const char *msgs[] = {message};
-    return store_action_status_add(s, action_id, status, -1, deployment_messages_json(a, msgs, 1),
-                                   -1, err);
+    return store_action_status_add(s, action_id, status, ACTION_STATUS_NO_CODE,
+                                   deployment_messages_json(a, msgs, 1), -1, err);
+}
+
+static int cancel_lapsed_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct action *x = ctx;
+    int rc = store_action_set_status(s, x->id, ACTION_CANCELING, true, "system", err);
+    return rc < 0 ? rc
+                  : add_server_entry(s, a, x->id, ACTION_CANCELING,
+                                     "Update Server: The maintenance window has lapsed; the "
+                                     "action is canceled.",
+                                     err);
 }
 
 int controller_cancel_lapsed(struct store *s, const struct action *x, struct error *err)
 {
-    struct arena a;
-    arena_init(&a);
-    int rc = store_begin(s, err);
-    if (rc == 0 &&
-        ((rc = store_action_set_status(s, x->id, ACTION_CANCELING, true, "system", err)) < 0 ||
-         (rc = add_server_entry(s, &a, x->id, ACTION_CANCELING,
-                                "Update Server: The maintenance window has lapsed; the action "
-                                "is canceled.",
-                                err)) < 0))
-        store_rollback(s);
-    else if (rc == 0)
-        rc = store_commit(s, err);
-    arena_free(&a);
-    return rc;
+    return store_transaction(s, cancel_lapsed_tx, (void *)x, err);
 }
 
 /* ---- deployment feedback ---- */
@@ -265,23 +275,25 @@ static int apply_feedback(struct store *s, struct arena *a, const struct action 
 typedef int (*action_fn)(struct store *s, struct arena *a, const struct action *x, const void *arg,
                          struct error *err);
 
+struct action_call {
+    int64_t target_id, action_id;
+    action_fn fn;
+    const void *arg;
+};
+
+static int action_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct action_call *call = ctx;
+    struct action x;
+    int rc = store_action_get(s, call->target_id, call->action_id, a, &x, err);
+    return rc < 0 ? rc : call->fn(s, a, &x, call->arg, err);
+}
+
 static int with_action(struct store *s, int64_t target_id, int64_t action_id, action_fn fn,
                        const void *arg, struct error *err)
 {
-    struct arena a;
-    arena_init(&a);
-    struct action x;
-    int rc = store_begin(s, err);
-    if (rc == 0) {
-        if ((rc = store_action_get(s, target_id, action_id, &a, &x, err)) == 0)
-            rc = fn(s, &a, &x, arg, err);
-        if (rc == 0)
-            rc = store_commit(s, err);
-        else
-            store_rollback(s);
-    }
-    arena_free(&a);
-    return rc;
+    struct action_call call = {target_id, action_id, fn, arg};
+    return store_transaction(s, action_tx, &call, err);
 }
 
 static int feedback_fn(struct store *s, struct arena *a, const struct action *x, const void *arg,
@@ -341,35 +353,31 @@ int controller_cancel_feedback(struct store *s, int64_t target_id, int64_t actio
 
 /* ---- reads that leave a trace ---- */
 
+struct retrieved_args {
+    const struct action *x;
+    bool cancel;
+};
+
+static int retrieved_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct retrieved_args *r = ctx;
+    const char *last;
+    int rc = store_controller_last_status(s, r->x->id, a, &last, err);
+    if (rc < 0 || (last && strcmp(last, ACTION_RETRIEVED) == 0))
+        return rc;
+    const char *msg = r->cancel ? "Update Server: Target retrieved cancel action and should "
+                                  "start now the cancelation."
+                                : "Update Server: Target retrieved update action and should "
+                                  "start now the download.";
+    if ((rc = add_server_entry(s, a, r->x->id, ACTION_RETRIEVED, msg, err)) < 0 || r->cancel)
+        return rc;
+    return store_action_set_status(s, r->x->id, ACTION_RETRIEVED, true, r->x->controller_id, err);
+}
+
 int controller_retrieved(struct store *s, const struct action *x, bool cancel, struct error *err)
 {
-    struct arena a;
-    arena_init(&a);
-    const char *last;
-    int rc = store_begin(s, err);
-    if (rc < 0)
-        goto out;
-    if ((rc = store_controller_last_status(s, x->id, &a, &last, err)) < 0)
-        goto fail;
-    if (last && strcmp(last, ACTION_RETRIEVED) == 0) {
-        store_rollback(s);
-        goto out;
-    }
-    const char *msg = cancel ? "Update Server: Target retrieved cancel action and should start "
-                               "now the cancelation."
-                             : "Update Server: Target retrieved update action and should start "
-                               "now the download.";
-    if ((rc = add_server_entry(s, &a, x->id, ACTION_RETRIEVED, msg, err)) < 0 ||
-        (!cancel && (rc = store_action_set_status(s, x->id, ACTION_RETRIEVED, true,
-                                                  x->controller_id, err)) < 0))
-        goto fail;
-    rc = store_commit(s, err);
-    goto out;
-fail:
-    store_rollback(s);
-out:
-    arena_free(&a);
-    return rc;
+    struct retrieved_args r = {x, cancel};
+    return store_transaction(s, retrieved_tx, &r, err);
 }
 
 int controller_downloaded(struct store *s, int64_t action_id, const char *what, struct error *err)
@@ -436,31 +444,30 @@ static int record_offline(struct store *s, struct arena *a, const struct target 
                                   err);
 }
 
+struct offline_args {
+    int64_t target_id, ds_id;
+    bool *created;
+};
+
+static int installed_offline_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct offline_args *o = ctx;
+    struct target t;
+    int rc = store_target_get_by_id(s, o->target_id, a, &t, err);
+    if (rc < 0 || t.installed_ds_id == o->ds_id)
+        return rc;
+    *o->created = true;
+    return record_offline(s, a, &t, o->ds_id, err);
+}
+
 int controller_installed_offline(struct store *s, int64_t target_id, int64_t ds_id, bool *created,
                                  struct error *err)
 {
-    struct arena a;
-    arena_init(&a);
-    struct target t;
+    struct offline_args o = {target_id, ds_id, created};
     *created = false;
-    int rc = store_begin(s, err);
+    int rc = store_transaction(s, installed_offline_tx, &o, err);
     if (rc < 0)
-        goto out;
-    if ((rc = store_target_get_by_id(s, target_id, &a, &t, err)) < 0)
-        goto fail;
-    if (t.installed_ds_id == ds_id) {
-        store_rollback(s);
-        goto out;
-    }
-    if ((rc = record_offline(s, &a, &t, ds_id, err)) < 0)
-        goto fail;
-    rc = store_commit(s, err);
-    *created = rc == 0;
-    goto out;
-fail:
-    store_rollback(s);
-out:
-    arena_free(&a);
+        *created = false;
     return rc;
 }
 
@@ -477,6 +484,26 @@ static bool valid_attribute_text(const char *v)
     return n <= CONTROLLER_MAX_ATTRIBUTE_LEN;
 }
 
+struct attributes_args {
+    int64_t target_id;
+    enum attributes_mode mode;
+    const struct attribute *items;
+    size_t n;
+};
+
+static int config_data_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct attributes_args *x = ctx;
+    int64_t total;
+    int rc = store_controller_attributes(s, x->target_id, x->mode, x->items, x->n, &total, err);
+    if (rc < 0)
+        return rc;
+    if (total > CONTROLLER_MAX_ATTRIBUTES)
+        return err_set(err, ERR_QUOTA, "quota.tooManyEntries",
+                       "A target may have at most %d attributes", CONTROLLER_MAX_ATTRIBUTES);
+    return store_controller_request_attributes(s, x->target_id, false, err);
+}
+
 int controller_config_data(struct store *s, int64_t target_id, enum attributes_mode mode,
                            const struct attribute *items, size_t n, struct error *err)
 {
@@ -490,21 +517,8 @@ int controller_config_data(struct store *s, int64_t target_id, enum attributes_m
                            "Attribute keys and values must be 1-%d characters of letters, "
                            "digits, whitespace and punctuation",
                            CONTROLLER_MAX_ATTRIBUTE_LEN);
-    int64_t total;
-    int rc = store_begin(s, err);
-    if (rc < 0)
-        return rc;
-    if ((rc = store_controller_attributes(s, target_id, mode, items, n, &total, err)) == 0 &&
-        total > CONTROLLER_MAX_ATTRIBUTES)
-        rc = err_set(err, ERR_QUOTA, "quota.tooManyEntries",
-                     "A target may have at most %d attributes", CONTROLLER_MAX_ATTRIBUTES);
-    if (rc == 0)
-        rc = store_controller_request_attributes(s, target_id, false, err);
-    if (rc < 0) {
-        store_rollback(s);
-        return rc;
-    }
-    return store_commit(s, err);
+    struct attributes_args args = {target_id, mode, items, n};
+    return store_transaction(s, config_data_tx, &args, err);
 }
 
 /* ---- confirmation ---- */
@@ -561,30 +575,32 @@ static int confirm_waiting(struct store *s, struct arena *a, int64_t target_id,
     return rc;
 }
 
+struct auto_confirm_args {
+    int64_t target_id;
+    bool on;
+    const char *initiator, *remark;
+};
+
+static int auto_confirm_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct auto_confirm_args *x = ctx;
+    struct auto_confirm current;
+    int rc = store_controller_get_auto_confirm(s, x->target_id, a, &current, err);
+    if (rc < 0)
+        return rc;
+    if (x->on && current.active)
+        return err_set(err, ERR_CONFLICT, "auto.confirmation.already.active",
+                       "Auto confirmation is already active for this target");
+    if ((rc = store_controller_auto_confirm(s, x->target_id, x->on, x->initiator, x->remark, err)) <
+            0 ||
+        !x->on)
+        return rc;
+    return confirm_waiting(s, a, x->target_id, x->initiator, err);
+}
+
 int controller_auto_confirm(struct store *s, int64_t target_id, bool on, const char *initiator,
                             const char *remark, struct error *err)
 {
-    struct arena a;
-    arena_init(&a);
-    struct auto_confirm current;
-    int rc = store_begin(s, err);
-    if (rc < 0)
-        goto out;
-    if ((rc = store_controller_get_auto_confirm(s, target_id, &a, &current, err)) < 0)
-        goto fail;
-    if (on && current.active) {
-        rc = err_set(err, ERR_CONFLICT, "auto.confirmation.already.active",
-                     "Auto confirmation is already active for this target");
-        goto fail;
-    }
-    if ((rc = store_controller_auto_confirm(s, target_id, on, initiator, remark, err)) < 0 ||
-        (on && (rc = confirm_waiting(s, &a, target_id, initiator, err)) < 0))
-        goto fail;
-    rc = store_commit(s, err);
-    goto out;
-fail:
-    store_rollback(s);
-out:
-    arena_free(&a);
-    return rc;
+    struct auto_confirm_args x = {target_id, on, initiator, remark};
+    return store_transaction(s, auto_confirm_tx, &x, err);
 }

@@ -32,7 +32,7 @@ enum feedback_result { RESULT_NONE, RESULT_SUCCESS, RESULT_FAILURE };
 struct feedback {
     enum feedback_execution execution;
     enum feedback_result result;
-    int64_t code;      /* -1 when absent */
+    int64_t code;      /* ACTION_STATUS_NO_CODE when absent */
     int64_t timestamp; /* epoch ms, -1 = now */
     const char *const *details;
     size_t n_details;
@@ -58,6 +58,11 @@ void controller_deployment_mode(const struct action *x, int64_t now_ms,
  * device must acknowledge, like any cancelation); hawkBit does this when the
  * device next polls. */
 int controller_cancel_lapsed(struct store *s, const struct action *x, struct error *err);
+
+#define CONTROLLER_ID_MAX_LEN 256
+/** controllerIds end up in URLs, file names and logs: 1 to 256 printable ASCII
+ * characters without blanks, '/', '?', '#', '%' or '\\'. */
+bool controller_id_valid(const char *id);
 
 /** Parses hawkBit's lower-case execution / result names; -1 when unknown. */
 int controller_parse_execution(const char *name);

@@ -32,8 +32,8 @@ static int add_history(struct store *s, struct arena *a, int64_t action_id, cons
                        const char *message, struct error *err)
 {
     const char *msgs[] = {message};
-    return store_action_status_add(s, action_id, status, -1, deployment_messages_json(a, msgs, 1),
-                                   -1, err);
+    return store_action_status_add(s, action_id, status, ACTION_STATUS_NO_CODE,
+                                   deployment_messages_json(a, msgs, 1), -1, err);
 }
 
 static bool valid_type(const char *type)
@@ -251,40 +251,38 @@ int deployment_settle_target(struct store *s, struct arena *a, int64_t target_id
                                   t.installed_ds_id, -1, err);
 }
 
+struct cancel_args {
+    int64_t target_id, action_id;
+    bool force;
+    const char *actor;
+};
+
+static int cancel_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct cancel_args *c = ctx;
+    struct action act;
+    int rc = store_action_get(s, c->target_id, c->action_id, a, &act, err);
+    if (rc < 0)
+        return rc;
+    bool canceling = strcmp(act.status, ACTION_CANCELING) == 0;
+    if (!c->force && (!act.active || canceling))
+        return err_set(err, ERR_NOT_ALLOWED, "action.notCancelable",
+                       "Action %lld is not active or already canceling", (long long)c->action_id);
+    if (c->force && !(act.active && canceling))
+        return err_set(err, ERR_NOT_ALLOWED, "action.notForceQuitable",
+                       "Only an action that is canceling can be force-quit");
+    const char *status = c->force ? ACTION_CANCELED : ACTION_CANCELING;
+    const char *msg = c->force ? "Update Server: A force quit has been performed."
+                               : "Update Server: manual cancelation requested";
+    if ((rc = store_action_set_status(s, c->action_id, status, !c->force, c->actor, err)) < 0 ||
+        (rc = add_history(s, a, c->action_id, status, msg, err)) < 0 || !c->force)
+        return rc;
+    return deployment_settle_target(s, a, c->target_id, err);
+}
+
 int deployment_cancel(struct store *s, int64_t target_id, int64_t action_id, bool force,
                       const char *actor, struct error *err)
 {
-    struct arena a;
-    arena_init(&a);
-    struct action act;
-    int rc = store_begin(s, err);
-    if (rc < 0)
-        goto out;
-    if ((rc = store_action_get(s, target_id, action_id, &a, &act, err)) < 0)
-        goto fail;
-    bool canceling = strcmp(act.status, ACTION_CANCELING) == 0;
-    if (!force && (!act.active || canceling)) {
-        rc = err_set(err, ERR_NOT_ALLOWED, "action.notCancelable",
-                     "Action %lld is not active or already canceling", (long long)action_id);
-        goto fail;
-    }
-    if (force && !(act.active && canceling)) {
-        rc = err_set(err, ERR_NOT_ALLOWED, "action.notForceQuitable",
-                     "Only an action that is canceling can be force-quit");
-        goto fail;
-    }
-    const char *status = force ? ACTION_CANCELED : ACTION_CANCELING;
-    const char *msg = force ? "Update Server: A force quit has been performed."
-                            : "Update Server: manual cancelation requested";
-    if ((rc = store_action_set_status(s, action_id, status, !force, actor, err)) < 0 ||
-        (rc = add_history(s, &a, action_id, status, msg, err)) < 0 ||
-        (force && (rc = deployment_settle_target(s, &a, target_id, err)) < 0))
-        goto fail;
-    rc = store_commit(s, err);
-    goto out;
-fail:
-    store_rollback(s);
-out:
-    arena_free(&a);
-    return rc;
+    struct cancel_args c = {target_id, action_id, force, actor};
+    return store_transaction(s, cancel_tx, &c, err);
 }

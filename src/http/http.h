@@ -34,13 +34,16 @@ struct route {
     const char *method;  /* GET (also answers HEAD), POST, PUT, DELETE */
     const char *pattern; /* "/rest/v1/targets/{}/actions/{}": {} matches one segment */
     http_handler_fn handler;
-    /* Query parameters this route accepts (NULL-terminated); any other -> 400. */
+    /* Query parameters this route accepts (NULL-terminated); any other -> 400.
+     * http_any_query accepts every parameter (the device API, like hawkBit). */
     const char *const *query;
     enum route_body body;
     const struct upload_ops *upload;
     /* Runs before the body is read; returns false after replying (401 etc.). */
     bool (*authorize)(struct request *req);
 };
+
+extern const char *const http_any_query[];
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_FORM_FIELDS 8

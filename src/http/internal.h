@@ -36,6 +36,11 @@ struct byte_range;
 struct MHD_Response *byteranges_response(int fd, const struct byte_range *ranges, size_t n,
                                          uint64_t size, const char *part_content_type);
 
+/** MHD_OPTION_UNESCAPE_CALLBACK: percent-decodes in place like MHD, except that a
+ * decoded NUL becomes DEL (0x7f) so the text is never cut short; the request is
+ * then refused for its control character. */
+size_t http_unescape(void *cls, struct MHD_Connection *conn, char *text);
+
 enum MHD_Result http_access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                     const char *method, const char *version,
                                     const char *upload_data, size_t *upload_data_size,

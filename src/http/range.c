@@ -136,9 +136,11 @@ enum range_status range_parse(const char *header, uint64_t size, struct range_se
 {
     out->count = 0;
     const char *p = header;
-    if (!p || !has_bytes_unit(&p) || !parse_specs(p, size, out)) {
-        out->count = 0;
+    if (!p || !has_bytes_unit(&p))
         return RANGE_IGNORE;
+    if (!parse_specs(p, size, out)) {
+        out->count = 0;
+        return RANGE_REJECTED;
     }
     if (out->count == 0)
         return RANGE_UNSATISFIABLE;

@@ -12,10 +12,9 @@
  *    200 or an empty 206, which that client would take for a bad download;
  *  - a list whose ranges overlap or are not in ascending order is refused (416), as
  *    hawkBit does and RFC 9110 14.2 allows;
- *  - a syntax error, a last position below its first, another unit, or too many
- *    specs are ignored and the whole representation is served (200), as RFC 9110
- *    allows (and, for another unit, requires). hawkBit answers 416 to the first
- *    three; no client depends on that, and a full 200 is always a correct answer;
+ *  - a syntax error, a last position below its first, or too many specs are
+ *    refused (416), as hawkBit does; another unit than bytes is ignored and the
+ *    whole representation is served (200), as RFC 9110 requires;
  *  - unsatisfiable members of a list are dropped and the rest is served (RFC 9110
  *    14.1.1), where hawkBit refuses the whole header. */
 #ifndef FALCONET_HTTP_RANGE_H
@@ -24,8 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* More specs than this in one header are treated like a malformed header (ignored,
- * the whole representation is served), which RFC 9110 14.2 allows. */
+/* More specs than this in one header are treated like a malformed header (416). */
 #define RANGE_MAX_SPECS 16
 
 /** One satisfiable range, inclusive on both ends: first <= last < size. */
@@ -39,8 +37,7 @@ struct range_set {
 };
 
 enum range_status {
-    /* No header, a unit other than bytes, a syntax error, a spec whose last
-     * position is below its first, or too many specs: serve 200 with everything. */
+    /* No header, or a unit other than bytes: serve 200 with everything. */
     RANGE_IGNORE = 0,
     /* At least one spec is satisfiable and the satisfiable ones are in ascending
      * order without overlap: 206 with out->ranges (unsatisfiable specs of the same
@@ -50,9 +47,10 @@ enum range_status {
      * suffix): 416, with the unsatisfied-range form of Content-Range (bytes, an
      * asterisk, a slash and the size). */
     RANGE_UNSATISFIABLE,
-    /* Well-formed, but two satisfiable ranges overlap, or one starts before the one
-     * written ahead of it (positions compared after clamping and resolving suffixes,
-     * so "bytes=-5,0-9" is out of order): 416 like RANGE_UNSATISFIABLE. */
+    /* A syntax error, a spec whose last position is below its first, too many
+     * specs, or two satisfiable ranges that overlap or are out of order (positions
+     * compared after clamping and resolving suffixes, so "bytes=-5,0-9" is out of
+     * order): 416 like RANGE_UNSATISFIABLE. */
     RANGE_REJECTED,
 };
 

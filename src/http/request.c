@@ -23,6 +23,7 @@
 #include "util/log.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@
 #define FORM_VALUE_MAX 1024
 #define POST_BUFFER_SIZE (64 * 1024)
 #define DISCARD_MAX (1024 * 1024)
+
+const char *const http_any_query[] = {NULL};
 
 struct header_line {
     const char *name, *value;
@@ -340,8 +343,8 @@ static enum MHD_Result collect_form_field(struct http_conn_state *st, const char
 
 static enum MHD_Result post_iterator(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *filename, const char *content_type,
-                                     const char *transfer_encoding, const char *data,
-                                     uint64_t off, size_t size)
+                                     const char *transfer_encoding, const char *data, uint64_t off,
+                                     size_t size)
 {
     struct http_conn_state *st = cls;
     struct request *req = &st->req;
@@ -359,8 +362,20 @@ static enum MHD_Result post_iterator(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+/* A control character (also a decoded "%00", see http_unescape) has no place in a
+ * path or a query parameter: it would cut names short or reach logs and files. */
+static bool has_control_char(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
 static bool query_allowed(const struct route *r, const char *key)
 {
+    if (r->query == http_any_query)
+        return true;
     for (const char *const *q = r->query; q && *q; q++)
         if (strcmp(*q, key) == 0)
             return true;
@@ -371,12 +386,33 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
                                        const char *value)
 {
     struct http_conn_state *st = cls;
+    if (has_control_char(key) || (value && has_control_char(value))) {
+        reply_plain_error(&st->req, 400, "hawkbit.server.error.rest.param.invalidField",
+                          "A query parameter contains a control character");
+        return MHD_NO;
+    }
     if (query_allowed(st->req.route, key))
         return MHD_YES;
     char msg[160];
     snprintf(msg, sizeof(msg), "Unknown query parameter '%.64s'", key);
     reply_plain_error(&st->req, 400, "hawkbit.server.error.rest.param.unknown", msg);
     return MHD_NO;
+}
+
+/* A JSON body may come without a Content-Type (lenient, like curl scripts), or as
+ * application/json or any application/...+json, with parameters; other declared
+ * types (text/plain, forms) are refused with 415 as Spring does. */
+static bool json_content_type_ok(const char *ct)
+{
+    if (!ct || !*ct)
+        return true;
+    size_t n = strcspn(ct, ";");
+    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+        return true;
+    return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+           strncasecmp(ct + n - 5, "+json", 5) == 0;
 }
 
 /* Runs once, when the headers are in: query check, authorization, body limits. */
@@ -392,7 +428,10 @@ static void start_request(struct http_conn_state *st)
     size_t max_body = st->worker->srv->cfg.max_body;
     if (r->body == ROUTE_BODY_JSON) {
         const char *cl = http_header(req, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > max_body) {
+        if (!json_content_type_ok(http_header(req, "Content-Type"))) {
+            reply_plain_error(req, 415, "hawkbit.server.error.rest.contentType.notSupported",
+                              "Request bodies must be application/json");
+        } else if (cl && strtoull(cl, NULL, 10) > max_body) {
             reply_plain_error(req, 413, "hawkbit.server.error.rest.body.tooLarge",
                               "Request body exceeds the configured limit");
         }
@@ -470,9 +509,33 @@ static enum MHD_Result discard_body(struct http_conn_state *st, size_t size)
     return MHD_YES;
 }
 
+size_t http_unescape(void *cls, struct MHD_Connection *conn, char *text)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *out = text;
+    for (const char *p = text; *p; p++) {
+        const char *hi = p[0] == '%' && p[1] ? strchr(hex, tolower((unsigned char)p[1])) : NULL;
+        const char *lo = hi && p[2] ? strchr(hex, tolower((unsigned char)p[2])) : NULL;
+        if (!hi || !lo) {
+            *out++ = *p;
+            continue;
+        }
+        char c = (char)(((hi - hex) << 4) | (lo - hex));
+        *out++ = c ? c : 0x7f; /* keep the string whole; has_control_char refuses it */
+        p += 2;
+    }
+    *out = '\0';
+    return (size_t)(out - text);
+}
+
 static void route_request(struct http_conn_state *st)
 {
     struct request *req = &st->req;
+    if (has_control_char(req->path)) {
+        reply_plain_error(req, 400, "hawkbit.server.error.rest.param.invalidField",
+                          "The request path contains a control character");
+        return;
+    }
     const struct route *const *routes = st->worker->srv->cfg.routes;
     enum route_match m =
         router_match(routes, req->method, req->path, &req->arena, &req->route, req->params);

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #define ACTION_COLUMNS                                                                             \
-    "a.id, a.target_id, a.ds_id, t.controller_id, a.action_type, a.status, a.active,"             \
-    " a.forced_time, a.weight, a.last_status_code, a.rollout_id, a.rollout_group_id,"             \
-    " a.maintenance_schedule, a.maintenance_duration, a.maintenance_timezone, a.external_ref,"    \
+    "a.id, a.target_id, a.ds_id, t.controller_id, a.action_type, a.status, a.active,"              \
+    " a.forced_time, a.weight, a.last_status_code, a.rollout_id, a.rollout_group_id,"              \
+    " a.maintenance_schedule, a.maintenance_duration, a.maintenance_timezone, a.external_ref,"     \
     " a.created_at, a.created_by, a.last_modified_at, a.last_modified_by"
 
 static const struct sort_field action_sort_fields[] = {
@@ -42,7 +42,7 @@ static void read_action(struct db_stmt *st, struct arena *a, struct action *x)
     x->active = db_col_int(st, 6) != 0;
     x->forced_time = db_col_opt_int(st, 7);
     x->weight = db_col_opt_int(st, 8);
-    x->last_status_code = db_col_opt_int(st, 9);
+    x->last_status_code = db_col_is_null(st, 9) ? ACTION_STATUS_NO_CODE : db_col_int(st, 9);
     x->rollout_id = db_col_opt_int(st, 10);
     x->rollout_group_id = db_col_opt_int(st, 11);
     x->maintenance_schedule = arena_strdup(a, db_col_text(st, 12));
@@ -201,22 +201,25 @@ int store_action_force(struct store *s, int64_t action_id, const char *actor, st
 int store_action_status_add(struct store *s, int64_t action_id, const char *status, int64_t code,
                             const char *messages_json, int64_t occurred_at, struct error *err)
 {
-    struct db_stmt *st = db_prepare(
-        s->db,
-        "INSERT INTO action_statuses (action_id, status, code, messages, occurred_at,"
-        " reported_at) VALUES (?, ?, ?, ?, ?, ?)",
-        err);
+    struct db_stmt *st =
+        db_prepare(s->db,
+                   "INSERT INTO action_statuses (action_id, status, code, messages, occurred_at,"
+                   " reported_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   err);
     if (!st)
         return -ERR_INTERNAL;
     int64_t now = time_now_ms();
     db_bind_int(st, 1, action_id);
     db_bind_text(st, 2, status);
-    db_bind_opt_int(st, 3, code);
+    if (code == ACTION_STATUS_NO_CODE)
+        db_bind_null(st, 3);
+    else
+        db_bind_int(st, 3, code);
     db_bind_text(st, 4, messages_json ? messages_json : "[]");
     db_bind_int(st, 5, occurred_at >= 0 ? occurred_at : now);
     db_bind_int(st, 6, now);
     int rc = db_run(st, err);
-    if (rc < 0 || code < 0)
+    if (rc < 0 || code == ACTION_STATUS_NO_CODE)
         return rc;
     st = db_prepare(s->db, "UPDATE actions SET last_status_code = ? WHERE id = ?", err);
     if (!st)
@@ -232,7 +235,7 @@ static void read_status_item(struct db_stmt *st, struct arena *a, void *item)
     x->id = db_col_int(st, 0);
     x->action_id = db_col_int(st, 1);
     x->status = arena_strdup(a, db_col_text(st, 2));
-    x->code = db_col_opt_int(st, 3);
+    x->code = db_col_is_null(st, 3) ? ACTION_STATUS_NO_CODE : db_col_int(st, 3);
     x->messages_json = arena_strdup(a, db_col_text(st, 4));
     x->occurred_at = db_col_int(st, 5);
     x->reported_at = db_col_int(st, 6);
@@ -242,9 +245,8 @@ int store_action_status_list(struct store *s, int64_t action_id, const struct li
                              struct arena *a, struct action_status **items, size_t *count,
                              int64_t *total, struct error *err)
 {
-    return listing_page(s->db,
-                        "id, action_id, status, code, messages, occurred_at, reported_at",
+    return listing_page(s->db, "id, action_id, status, code, messages, occurred_at, reported_at",
                         "action_statuses WHERE action_id = ?", action_id, status_sort_fields,
-                        "id DESC", q, a, sizeof(**items), read_status_item, (void **)items,
-                        count, total, err);
+                        "id DESC", q, a, sizeof(**items), read_status_item, (void **)items, count,
+                        total, err);
 }

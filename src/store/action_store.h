@@ -21,7 +21,9 @@ int store_action_set_status(struct store *s, int64_t action_id, const char *stat
 /** Turns a soft or time-forced action into a forced one. */
 int store_action_force(struct store *s, int64_t action_id, const char *actor, struct error *err);
 
-/** Appends a history entry; messages_json is a JSON array of strings. */
+/** Appends a history entry; messages_json is a JSON array of strings; code is
+ * ACTION_STATUS_NO_CODE or the device's code (also stored as the action's
+ * last_status_code). */
 int store_action_status_add(struct store *s, int64_t action_id, const char *status, int64_t code,
                             const char *messages_json, int64_t occurred_at, struct error *err);
 int store_action_status_list(struct store *s, int64_t action_id, const struct list_query *q,

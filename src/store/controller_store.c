@@ -33,7 +33,8 @@ static void read_view(struct db_stmt *st, struct arena *a, struct controller_vie
     v->installed_action_id = db_col_opt_int(st, 8);
     struct action *x = &v->action;
     x->id = db_col_opt_int(st, 9);
-    x->rollout_id = x->rollout_group_id = x->last_status_code = -1;
+    x->rollout_id = x->rollout_group_id = -1;
+    x->last_status_code = ACTION_STATUS_NO_CODE;
     if (x->id < 0)
         return;
     x->target_id = v->target_id;

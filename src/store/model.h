@@ -83,13 +83,17 @@ struct target {
 #define ACTION_WAIT_FOR_CONFIRMATION "wait_for_confirmation"
 #define ACTION_CANCEL_REJECTED "cancel_rejected"
 
+/* The code of a status entry without one (device codes may be negative). */
+#define ACTION_STATUS_NO_CODE INT64_MIN
+
 struct action {
     int64_t id, target_id, ds_id;
     const char *controller_id; /* joined from the target */
     const char *action_type;   /* forced, soft, timeforced, downloadonly */
     const char *status;
     bool active;
-    int64_t forced_time, weight, last_status_code, rollout_id, rollout_group_id;
+    int64_t forced_time, weight, rollout_id, rollout_group_id;
+    int64_t last_status_code; /* ACTION_STATUS_NO_CODE when none */
     const char *maintenance_schedule, *maintenance_duration, *maintenance_timezone;
     const char *external_ref;
     struct audit audit;
@@ -98,7 +102,7 @@ struct action {
 struct action_status {
     int64_t id, action_id;
     const char *status;
-    int64_t code;               /* -1 when absent */
+    int64_t code;               /* ACTION_STATUS_NO_CODE when absent */
     const char *messages_json;  /* JSON array of strings */
     int64_t occurred_at, reported_at;
 };

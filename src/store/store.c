@@ -33,8 +33,7 @@ static int apply_migrations(struct db *db, struct error *err)
         return -1;
     if (current > count)
         return err_set(err, ERR_INTERNAL, NULL,
-                       "database schema version %d is newer than this binary (%d)", current,
-                       count);
+                       "database schema version %d is newer than this binary (%d)", current, count);
     for (int v = current; v < count; v++) {
         if (db_begin(db, err) < 0)
             return -1;
@@ -64,7 +63,8 @@ static const char seed_defaults_sql[] =
     " ('os_app', 'OS with app(s)', 'Default type with Firmware/OS and optional app(s).', :now,"
     "  'system', :now, 'system');"
     "INSERT INTO ds_type_elements (ds_type_id, sm_type_id, mandatory)"
-    " SELECT d.id, s.id, 1 FROM ds_types d, sm_types s WHERE d.type_key = 'os' AND s.type_key = 'os'"
+    " SELECT d.id, s.id, 1 FROM ds_types d, sm_types s WHERE d.type_key = 'os' AND s.type_key = "
+    "'os'"
     " UNION ALL SELECT d.id, s.id, 1 FROM ds_types d, sm_types s"
     "  WHERE d.type_key = 'app' AND s.type_key = 'application'"
     " UNION ALL SELECT d.id, s.id, 1 FROM ds_types d, sm_types s"
@@ -115,7 +115,8 @@ struct store *store_open(const char *path, bool migrate, struct error *err)
         return NULL;
     }
     s->db = db_open_sqlite(path, err);
-    if (!s->db || (migrate && (apply_migrations(s->db, err) < 0 || seed_defaults(s->db, err) < 0))) {
+    if (!s->db ||
+        (migrate && (apply_migrations(s->db, err) < 0 || seed_defaults(s->db, err) < 0))) {
         store_close(s);
         return NULL;
     }
@@ -146,6 +147,22 @@ int store_commit(struct store *s, struct error *err)
 void store_rollback(struct store *s)
 {
     db_rollback(s->db);
+}
+
+int store_transaction(struct store *s, store_tx_fn fn, void *ctx, struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    int rc = store_begin(s, err);
+    if (rc == 0) {
+        rc = fn(s, &a, ctx, err);
+        if (rc == 0)
+            rc = store_commit(s, err);
+        else
+            store_rollback(s);
+    }
+    arena_free(&a);
+    return rc;
 }
 
 int64_t store_user_count(struct store *s)

@@ -26,6 +26,10 @@ void store_close(struct store *s);
 int store_begin(struct store *s, struct error *err);
 int store_commit(struct store *s, struct error *err);
 void store_rollback(struct store *s);
+/** Runs fn(s, a, ctx, err) in one transaction with a fresh arena: committed when fn
+ * returns 0, rolled back when it fails. Returns fn's or the commit's result. */
+typedef int (*store_tx_fn)(struct store *s, struct arena *a, void *ctx, struct error *err);
+int store_transaction(struct store *s, store_tx_fn fn, void *ctx, struct error *err);
 
 /* ---- users ---- */
 /** Number of users (to decide whether to create the first admin). */

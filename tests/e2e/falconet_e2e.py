@@ -94,6 +94,8 @@ class Server:
         self.port = free_port()
         env = dict(os.environ)
         env["FALCONET_ADMIN_PASSWORD"] = self.password
+        # DDI "last seen" is buffered and flushed in batches; flush often so tests see it quickly
+        env.setdefault("FALCONET_DDI_FLUSH_INTERVAL_MS", "200")
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir],
@@ -491,3 +493,218 @@ class Api:
 
     def action(self, controller_id, action_id):
         return expect_json(self.get(f"/targets/{controller_id}/actions/{action_id}"), 200)
+
+
+# --------------------------------------------------------------------------
+# Tenant configuration
+# --------------------------------------------------------------------------
+
+CFG = "/system/configs/"
+
+
+class tenant_configs:
+    """Context manager: set tenant config keys, restore the previous values on exit.
+
+    A key that was at its default (`global: true`) is restored with DELETE, others with PUT.
+    """
+
+    def __init__(self, api, values):
+        self.api = api
+        self.values = dict(values)
+        self.saved = {}
+
+    def __enter__(self):
+        for key, value in self.values.items():
+            old = expect_json(self.api.get(CFG + key), 200)
+            self.saved[key] = old
+            expect(self.api.put(CFG + key, json={"value": value}), 200)
+        return self
+
+    def set(self, key, value):
+        if key not in self.saved:
+            self.saved[key] = expect_json(self.api.get(CFG + key), 200)
+        expect(self.api.put(CFG + key, json={"value": value}), 200)
+
+    def __exit__(self, *exc):
+        for key, old in reversed(list(self.saved.items())):
+            if old.get("global") is True:
+                r = self.api.delete(CFG + key)
+            else:
+                r = self.api.put(CFG + key, json={"value": old.get("value")})
+            assert r.status_code == 200, describe(r)
+        return False
+
+
+def wait_until(fn, timeout=10.0, interval=0.05, what="condition"):
+    """Call fn until it returns something truthy; return that value or fail after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        last = fn()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------
+# DDI (device side) client
+# --------------------------------------------------------------------------
+
+DDI_TENANT = "DEFAULT"
+
+
+def fb(execution="closed", finished="success", details=None, code=None, **extra):
+    """A DDI action feedback body."""
+    status = {"execution": execution, "result": {"finished": finished}}
+    if details is not None:
+        status["details"] = details
+    if code is not None:
+        status["code"] = code
+    body = {"status": status}
+    body.update(extra)
+    return body
+
+
+class Device:
+    """A device talking DDI: `/{tenant}/controller/v1/{controller_id}/...`.
+
+    auth: "TargetToken <token>" by default when token is given; `authorization` overrides the
+    whole header value (or None for no header).
+    """
+
+    _unset = object()
+
+    def __init__(self, server, controller_id, token=None, tenant=DDI_TENANT, authorization=_unset,
+                 headers=None):
+        self.server = server
+        self.cid = controller_id
+        self.tenant = tenant
+        self.base = server.base_url
+        self.root = f"{self.base}/{tenant}/controller/v1/{controller_id}"
+        self.s = requests.Session()
+        if authorization is Device._unset:
+            authorization = ("TargetToken " + token) if token is not None else None
+        if authorization is not None:
+            self.s.headers["Authorization"] = authorization
+        if headers:
+            self.s.headers.update(headers)
+
+    def url(self, path=""):
+        if path.startswith("http://") or path.startswith("https://"):
+            return path
+        return self.root + ("/" + path.lstrip("/") if path else "")
+
+    def request(self, method, path="", **kw):
+        kw.setdefault("timeout", 60)
+        return self.s.request(method, self.url(path), **kw)
+
+    def get(self, path="", **kw):
+        return self.request("GET", path, **kw)
+
+    def head(self, path="", **kw):
+        return self.request("HEAD", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    # -- protocol steps ------------------------------------------------------
+    def poll(self, **kw):
+        return self.get("", **kw)
+
+    def poll_body(self, **kw):
+        body = expect_json(self.poll(**kw), 200)
+        assert isinstance(body, dict), body
+        return body
+
+    def links(self, **kw):
+        """{rel: href} of the root poll."""
+        body = self.poll_body(**kw)
+        return {k: v["href"] for k, v in body.get("_links", {}).items()}
+
+    def deployment(self, action_id, **params):
+        return self.get(f"deploymentBase/{action_id}", params=params or None)
+
+    def deployment_body(self, action_id, **params):
+        return expect_json(self.deployment(action_id, **params), 200)
+
+    def feedback(self, action_id, execution="closed", finished="success", details=None, code=None,
+                 body=None, **kw):
+        if body is None:
+            body = fb(execution, finished, details, code)
+        if isinstance(body, (bytes, str)):
+            kw.setdefault("headers", {})["Content-Type"] = "application/json"
+            return self.post(f"deploymentBase/{action_id}/feedback", data=body, **kw)
+        return self.post(f"deploymentBase/{action_id}/feedback", json=body, **kw)
+
+    def cancel_feedback(self, action_id, execution="closed", finished="success", details=None,
+                        code=None, body=None, **kw):
+        if body is None:
+            body = fb(execution, finished, details, code)
+        return self.post(f"cancelAction/{action_id}/feedback", json=body, **kw)
+
+    def config_data(self, data, mode=None, **kw):
+        body = {"data": data}
+        if mode is not None:
+            body["mode"] = mode
+        return self.put("configData", json=body, **kw)
+
+    def artifact_url(self, sm_id, filename):
+        return self.url(f"softwaremodules/{sm_id}/artifacts/{filename}")
+
+
+def assert_empty(r, status):
+    """Assert a status code with an empty body (DDI 200 replies, 401, 304, 410)."""
+    if isinstance(status, int):
+        status = (status,)
+    assert r.status_code in status, describe(r)
+    assert r.content == b"", f"expected an empty body: " + describe(r)
+
+
+def statuses(api, controller_id, action_id):
+    """The action's status history from the Management API, newest first."""
+    return api.list_all(f"/targets/{controller_id}/actions/{action_id}/status")
+
+
+class Deployed:
+    """What `deploy()` set up: a target with its token, a DS with modules, an assignment."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def deploy(api, type_="forced", files=(("fw.bin", 2048),), assign=True, sm_type="os",
+           ds_type="os", extra_modules=(), **assign_extra):
+    """Target (Mgmt-created) + `sm_type` module with `files` + DS + optional assignment.
+
+    Returns a Deployed with cid, token, dev (Device), sm, ds, arts (list), data ({name: bytes}),
+    aid (action id or None).
+    """
+    t = api.create_target()
+    cid = t["controllerId"]
+    sm = api.create_sm(sm_type, name=f"sm-{uid()}", version="1.2." + uid()[:4])
+    arts, data = [], {}
+    for name, size in files:
+        payload = os.urandom(size)
+        arts.append(api.upload(sm["id"], name, payload))
+        data[name] = payload
+    ds = api.create_ds(ds_type)
+    api.add_modules(ds["id"], [sm["id"]] + [m["id"] for m in extra_modules])
+    aid = None
+    if assign:
+        res = api.assign(cid, ds["id"], type_, **assign_extra)
+        assert res["assigned"] == 1, res
+        aid = res["assignedActions"][0]["id"]
+    return Deployed(cid=cid, token=t["securityToken"], target=t,
+                    dev=Device(api.server, cid, t["securityToken"]), sm=sm, ds=ds, arts=arts,
+                    data=data, aid=aid)
+
+
+def new_device(api, **fields):
+    """A Mgmt-created target and its Device (TargetToken auth)."""
+    t = api.create_target(**fields)
+    return t, Device(api.server, t["controllerId"], t["securityToken"])

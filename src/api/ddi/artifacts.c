@@ -19,7 +19,7 @@
 static bool check_access(struct request *req, bool or_installed, int64_t *sm_id, int64_t *action_id)
 {
     struct error e;
-    if (!ddi_path_id(req, 2, "SoftwareModule", sm_id))
+    if (!api_path_id(req, 2, "SoftwareModule", sm_id))
         return false;
     if (store_controller_module_access(req_store(req), ddi_req(req)->target.target_id, *sm_id,
                                        or_installed, action_id, &e) < 0) {
@@ -113,9 +113,9 @@ static void download(struct request *req)
 }
 
 const struct route ddi_artifact_routes[] = {
-    {"GET", DDI "/softwaremodules/{}/artifacts", list_artifacts, NULL, ROUTE_BODY_NONE, NULL,
-     ddi_authorize},
-    {"GET", DDI "/softwaremodules/{}/artifacts/{}", download, NULL, ROUTE_BODY_NONE, NULL,
+    {"GET", DDI "/softwaremodules/{}/artifacts", list_artifacts, http_any_query, ROUTE_BODY_NONE,
+     NULL, ddi_authorize},
+    {"GET", DDI "/softwaremodules/{}/artifacts/{}", download, http_any_query, ROUTE_BODY_NONE, NULL,
      ddi_authorize_download},
     {0},
 };

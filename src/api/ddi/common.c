@@ -136,13 +136,13 @@ static bool check_path(struct request *req)
 {
     const struct app *app = app_worker(req)->app;
     if (strcasecmp(req->params[0], app->config->tenant) != 0) {
-        api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound", "Tenant %.64s does not exist",
-                 req->params[0]);
+        reply_unauthorized(req); /* no credentials are valid for an unknown tenant */
         return false;
     }
-    if (strlen(req->params[1]) > DDI_CONTROLLER_ID_MAX) {
+    if (!controller_id_valid(req->params[1])) {
         api_fail(req, ERR_INVALID, "rest.param.invalidField",
-                 "controllerId is longer than %d characters", DDI_CONTROLLER_ID_MAX);
+                 "controllerId must be 1 to %d printable characters without blanks or /?#%%\\",
+                 CONTROLLER_ID_MAX_LEN);
         return false;
     }
     return true;
@@ -218,26 +218,11 @@ bool ddi_authorize_download(struct request *req)
     return authorize(req, false, true);
 }
 
-bool ddi_path_id(struct request *req, int idx, const char *entity, int64_t *out)
-{
-    const char *v = req->params[idx];
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || end == v || *end || n < 0) {
-        api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound",
-                 "%s with given identifier {%.64s} does not exist.", entity, v);
-        return false;
-    }
-    *out = n;
-    return true;
-}
-
 bool ddi_load_action(struct request *req, int idx, struct action *x)
 {
     int64_t id;
     struct error e;
-    if (!ddi_path_id(req, idx, "Action", &id))
+    if (!api_path_id(req, idx, "Action", &id))
         return false;
     if (store_action_get(req_store(req), ddi_req(req)->target.target_id, id, &req->arena, x, &e) <
         0) {
@@ -249,16 +234,8 @@ bool ddi_load_action(struct request *req, int idx, struct action *x)
 
 bool ddi_parse_body(struct request *req, struct json_value **doc)
 {
-    struct error e;
-    if (!req->body || req->body_len == 0) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Request body is missing");
+    if (!api_parse_body(req, doc))
         return false;
-    }
-    *doc = json_parse(req->body, req->body_len, &e);
-    if (!*doc) {
-        api_reply_error(req, &e);
-        return false;
-    }
     if (json_kind(*doc) != JSON_OBJECT) {
         json_doc_free(*doc);
         api_fail(req, ERR_INVALID, "rest.body.notReadable", "Expected a JSON object");
@@ -275,6 +252,14 @@ void ddi_write_link(struct jw *w, struct request *req, const char *rel, const ch
     vsnprintf(suffix, sizeof(suffix), fmt, ap);
     va_end(ap);
     api_write_link(w, req, rel, "%s%s", ddi_req(req)->base, suffix);
+}
+
+void ddi_fail(struct request *req, const struct error *e)
+{
+    if (e->kind == ERR_GONE)
+        http_reply_empty(req, 410);
+    else
+        api_reply_error(req, e);
 }
 
 void ddi_reply(struct request *req, struct jw *w)

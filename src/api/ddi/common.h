@@ -6,13 +6,13 @@
 #include "api/app.h"
 #include "api/errors.h"
 #include "api/links.h"
+#include "api/params.h"
 #include "core/tenant_config.h"
 #include "store/controller_store.h"
 #include "util/json_read.h"
 #include "util/json_writer.h"
 
 #define DDI "/{}/controller/v1/{}"
-#define DDI_CONTROLLER_ID_MAX 256
 
 /** What an authorised DDI request knows (req->ctx of every DDI route). */
 struct ddi_request {
@@ -36,22 +36,23 @@ bool ddi_authorize_registering(struct request *req);
 /** Like ddi_authorize, but anonymous.download.enabled also lets anyone in. */
 bool ddi_authorize_download(struct request *req);
 
-/** Parses the decimal id path parameter idx; false after replying 404. */
-bool ddi_path_id(struct request *req, int idx, const char *entity, int64_t *out);
 /** The action of this target named by path parameter idx; false after replying 404. */
 bool ddi_load_action(struct request *req, int idx, struct action *x);
-/** Parses the JSON body; false after replying 400. */
+/** Parses a JSON object body; false after replying 400. */
 bool ddi_parse_body(struct request *req, struct json_value **doc);
 /** Writes "rel": {"href": "<base url>/<tenant>/controller/v1/<id><suffix>"}. */
 void ddi_write_link(struct jw *w, struct request *req, const char *rel, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/** Replies with e; a closed action's 410 goes out without a body, as hawkBit's. */
+void ddi_fail(struct request *req, const struct error *e);
 /** Finishes the writer and replies 200 with it. */
 void ddi_reply(struct request *req, struct jw *w);
 /** Reads a JSON array of strings into an arena array; false after replying 400. */
 bool ddi_read_details(struct request *req, const struct json_value *arr, const char ***out,
                       size_t *n);
 
-/* Route table fragments, stitched together in api/routes.c. */
+/* Route table fragments, stitched together in api/routes.c. Like hawkBit, DDI
+ * routes ignore query parameters they do not use (http_any_query). */
 extern const struct route ddi_root_routes[];
 extern const struct route ddi_deployment_routes[];
 extern const struct route ddi_feedback_routes[];

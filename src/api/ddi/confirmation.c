@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-static const char *const history_params[] = {"c", "actionHistory", NULL};
-
 static bool waits(const struct action *x)
 {
     return x->id >= 0 && strcmp(x->status, ACTION_WAIT_FOR_CONFIRMATION) == 0;
@@ -30,12 +28,7 @@ static void get_state(struct request *req)
     jw_obj_begin(&w);
     jw_key(&w, "autoConfirm");
     jw_obj_begin(&w);
-    jw_kv_bool(&w, "active", ac.active);
-    if (ac.active) {
-        jw_kv_str_opt(&w, "initiator", ac.initiator);
-        jw_kv_str_opt(&w, "remark", ac.remark);
-        jw_kv_int_opt(&w, "activatedAt", ac.activated_at);
-    }
+    api_write_auto_confirm(&w, &ac);
     jw_obj_end(&w);
     jw_key(&w, "_links");
     jw_obj_begin(&w);
@@ -80,23 +73,15 @@ static void post_feedback(struct request *req)
 {
     int64_t action_id;
     struct json_value *doc;
-    if (!ddi_path_id(req, 2, "Action", &action_id) || !ddi_parse_body(req, &doc))
-        return;
-    const char *answer = NULL;
-    int64_t code = -1;
-    const char **details;
-    size_t n;
+    struct confirmation_answer answer;
     struct error e;
-    if (json_member_string(doc, "confirmation", &answer, &e) <= 0 ||
-        (strcmp(answer, "confirmed") != 0 && strcmp(answer, "denied") != 0))
-        api_fail(req, ERR_INVALID, "rest.body.notReadable",
-                 "confirmation must be \"confirmed\" or \"denied\"");
-    else if (json_member_int(doc, "code", &code, &e) < 0)
-        api_reply_error(req, &e);
-    else if (ddi_read_details(req, json_get(doc, "details"), &details, &n)) {
+    if (!api_path_id(req, 2, "Action", &action_id) || !ddi_parse_body(req, &doc))
+        return;
+    if (api_read_confirmation(req, doc, &answer)) {
         if (controller_confirm(req_store(req), ddi_req(req)->target.target_id, action_id,
-                               strcmp(answer, "confirmed") == 0, code, details, n, &e) < 0)
-            api_reply_error(req, &e);
+                               answer.confirmed, answer.code, answer.details, answer.n_details,
+                               &e) < 0)
+            ddi_fail(req, &e);
         else
             http_reply_empty(req, 200);
     }
@@ -105,25 +90,16 @@ static void post_feedback(struct request *req)
 
 static void activate(struct request *req)
 {
-    const char *initiator = NULL, *remark = NULL;
-    struct json_value *doc = NULL;
+    const char *initiator, *remark;
+    struct json_value *doc;
     struct error e;
-    /* The body is optional. */
-    if (req->body && req->body_len > 0) {
-        if (!ddi_parse_body(req, &doc))
-            return;
-        if (json_member_string(doc, "initiator", &initiator, &e) < 0 ||
-            json_member_string(doc, "remark", &remark, &e) < 0) {
+    if (api_read_auto_confirm(req, &doc, &initiator, &remark)) {
+        if (controller_auto_confirm(req_store(req), ddi_req(req)->target.target_id, true, initiator,
+                                    remark, &e) < 0)
             api_reply_error(req, &e);
-            json_doc_free(doc);
-            return;
-        }
+        else
+            http_reply_empty(req, 200);
     }
-    if (controller_auto_confirm(req_store(req), ddi_req(req)->target.target_id, true, initiator,
-                                remark, &e) < 0)
-        api_reply_error(req, &e);
-    else
-        http_reply_empty(req, 200);
     json_doc_free(doc);
 }
 
@@ -138,15 +114,15 @@ static void deactivate(struct request *req)
 }
 
 const struct route ddi_confirmation_routes[] = {
-    {"GET", DDI "/confirmationBase", get_state, NULL, ROUTE_BODY_NONE, NULL,
+    {"GET", DDI "/confirmationBase", get_state, http_any_query, ROUTE_BODY_NONE, NULL,
      ddi_authorize_registering},
-    {"POST", DDI "/confirmationBase/activateAutoConfirm", activate, NULL, ROUTE_BODY_JSON, NULL,
+    {"POST", DDI "/confirmationBase/activateAutoConfirm", activate, http_any_query, ROUTE_BODY_JSON,
+     NULL, ddi_authorize},
+    {"POST", DDI "/confirmationBase/deactivateAutoConfirm", deactivate, http_any_query,
+     ROUTE_BODY_NONE, NULL, ddi_authorize},
+    {"GET", DDI "/confirmationBase/{}", get_action, http_any_query, ROUTE_BODY_NONE, NULL,
      ddi_authorize},
-    {"POST", DDI "/confirmationBase/deactivateAutoConfirm", deactivate, NULL, ROUTE_BODY_NONE, NULL,
-     ddi_authorize},
-    {"GET", DDI "/confirmationBase/{}", get_action, history_params, ROUTE_BODY_NONE, NULL,
-     ddi_authorize},
-    {"POST", DDI "/confirmationBase/{}/feedback", post_feedback, NULL, ROUTE_BODY_JSON, NULL,
-     ddi_authorize},
+    {"POST", DDI "/confirmationBase/{}/feedback", post_feedback, http_any_query, ROUTE_BODY_JSON,
+     NULL, ddi_authorize},
     {0},
 };

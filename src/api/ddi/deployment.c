@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const history_params[] = {"c", "actionHistory", NULL};
-
 static bool is_canceling(const struct action *x)
 {
     return strcmp(x->status, ACTION_CANCELING) == 0 || strcmp(x->status, ACTION_CANCELED) == 0;
@@ -120,12 +118,13 @@ static void put_installed_base(struct request *req)
 }
 
 const struct route ddi_deployment_routes[] = {
-    {"GET", DDI "/deploymentBase/{}", get_deployment_base, history_params, ROUTE_BODY_NONE, NULL,
+    {"GET", DDI "/deploymentBase/{}", get_deployment_base, http_any_query, ROUTE_BODY_NONE, NULL,
      ddi_authorize},
-    {"GET", DDI "/installedBase/{}", get_installed_base, history_params, ROUTE_BODY_NONE, NULL,
+    {"GET", DDI "/installedBase/{}", get_installed_base, http_any_query, ROUTE_BODY_NONE, NULL,
      ddi_authorize},
-    {"PUT", DDI "/installedBase", put_installed_base, NULL, ROUTE_BODY_JSON, NULL, ddi_authorize},
-    {"GET", DDI "/cancelAction/{}", get_cancel_action, history_params, ROUTE_BODY_NONE, NULL,
+    {"PUT", DDI "/installedBase", put_installed_base, http_any_query, ROUTE_BODY_JSON, NULL,
+     ddi_authorize},
+    {"GET", DDI "/cancelAction/{}", get_cancel_action, http_any_query, ROUTE_BODY_NONE, NULL,
      ddi_authorize},
     {0},
 };

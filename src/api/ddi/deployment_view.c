@@ -8,6 +8,7 @@
 #include "store/sm_store.h"
 #include "util/time.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,8 @@ static bool write_history(struct jw *w, struct request *req, const struct action
     int64_t limit = wanted < 0 || wanted > HISTORY_MAX ? HISTORY_MAX : wanted;
     if (store_controller_messages(req_store(req), x->id, limit, &req->arena, &msgs, &n, NULL) < 0)
         return false;
+    if (n == 0)
+        return true; /* hawkBit leaves actionHistory out when the device said nothing */
     char *upper = arena_strdup(&req->arena, x->status);
     for (char *p = upper; *p; p++)
         if (*p >= 'a' && *p <= 'z')
@@ -131,11 +134,12 @@ bool ddi_history_param(struct request *req, int64_t *out)
 {
     const char *v = http_query(req, "actionHistory");
     *out = 0;
-    if (!v)
+    if (!v || !*v) /* absent or empty: the default, no history */
         return true;
     char *end;
+    errno = 0;
     long long n = strtoll(v, &end, 10);
-    if (end == v || *end) {
+    if (errno || end == v || *end) {
         api_fail(req, ERR_INVALID, "rest.param.invalidField", "actionHistory must be an integer");
         return false;
     }

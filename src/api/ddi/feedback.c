@@ -68,7 +68,8 @@ static bool parse_feedback(struct request *req, const struct json_value *doc, st
 {
     struct error e;
     memset(fb, 0, sizeof(*fb));
-    fb->code = fb->timestamp = -1;
+    fb->code = ACTION_STATUS_NO_CODE;
+    fb->timestamp = -1;
     if (json_member_int(doc, "timestamp", &fb->timestamp, &e) < 0)
         return bad_body(req, "timestamp must be epoch milliseconds");
     const struct json_value *status = json_get(doc, "status"), *details = NULL;
@@ -93,7 +94,7 @@ static void post_feedback(struct request *req, bool cancel)
 {
     int64_t action_id;
     struct json_value *doc;
-    if (!ddi_path_id(req, 2, "Action", &action_id) || !ddi_parse_body(req, &doc))
+    if (!api_path_id(req, 2, "Action", &action_id) || !ddi_parse_body(req, &doc))
         return;
     struct feedback fb;
     if (parse_feedback(req, doc, &fb)) {
@@ -102,7 +103,7 @@ static void post_feedback(struct request *req, bool cancel)
         int rc = cancel ? controller_cancel_feedback(req_store(req), target_id, action_id, &fb, &e)
                         : controller_feedback(req_store(req), target_id, action_id, &fb, &e);
         if (rc < 0)
-            api_reply_error(req, &e);
+            ddi_fail(req, &e);
         else
             http_reply_empty(req, 200);
     }
@@ -120,9 +121,9 @@ static void cancel_feedback(struct request *req)
 }
 
 const struct route ddi_feedback_routes[] = {
-    {"POST", DDI "/deploymentBase/{}/feedback", deployment_feedback, NULL, ROUTE_BODY_JSON, NULL,
-     ddi_authorize},
-    {"POST", DDI "/cancelAction/{}/feedback", cancel_feedback, NULL, ROUTE_BODY_JSON, NULL,
-     ddi_authorize},
+    {"POST", DDI "/deploymentBase/{}/feedback", deployment_feedback, http_any_query,
+     ROUTE_BODY_JSON, NULL, ddi_authorize},
+    {"POST", DDI "/cancelAction/{}/feedback", cancel_feedback, http_any_query, ROUTE_BODY_JSON,
+     NULL, ddi_authorize},
     {0},
 };

@@ -180,7 +180,8 @@ out:
 }
 
 const struct route ddi_root_routes[] = {
-    {"GET", DDI, poll, NULL, ROUTE_BODY_NONE, NULL, ddi_authorize_registering},
-    {"PUT", DDI "/configData", put_config_data, NULL, ROUTE_BODY_JSON, NULL, ddi_authorize},
+    {"GET", DDI, poll, http_any_query, ROUTE_BODY_NONE, NULL, ddi_authorize_registering},
+    {"PUT", DDI "/configData", put_config_data, http_any_query, ROUTE_BODY_JSON, NULL,
+     ddi_authorize},
     {0},
 };

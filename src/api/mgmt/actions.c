@@ -84,7 +84,8 @@ void mgmt_write_action(struct jw *w, struct request *req, const struct action *x
         jw_kv_int_opt(w, "forceTime", x->forced_time);
     jw_kv_int_opt(w, "weight", x->weight);
     jw_kv_int_opt(w, "rollout", x->rollout_id);
-    jw_kv_int_opt(w, "lastStatusCode", x->last_status_code);
+    if (x->last_status_code != ACTION_STATUS_NO_CODE)
+        jw_kv_int(w, "lastStatusCode", x->last_status_code);
     jw_kv_str_opt(w, "externalRef", x->external_ref);
     write_maintenance(w, x);
     if (full)
@@ -98,7 +99,7 @@ static bool load_action(struct request *req, struct target *t, struct action *x)
     int64_t action_id;
     struct error e;
     if (!mgmt_load_target(req, req->params[0], t) ||
-        !mgmt_path_id(req, 1, "Action", &action_id))
+        !api_path_id(req, 1, "Action", &action_id))
         return false;
     if (store_action_get(req_store(req), t->id, action_id, &req->arena, x, &e) < 0) {
         mgmt_fail(req, &e);
@@ -165,7 +166,7 @@ static void update_action(struct request *req)
     struct target t;
     struct action x;
     struct json_value *doc;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     const char *force_type = NULL;
     struct error e = {0};
@@ -218,7 +219,8 @@ static void list_statuses(struct request *req)
         jw_raw(&w, items[i].messages_json);
         jw_kv_int(&w, "reportedAt", items[i].reported_at);
         jw_kv_int(&w, "timestamp", items[i].occurred_at);
-        jw_kv_int_opt(&w, "code", items[i].code);
+        if (items[i].code != ACTION_STATUS_NO_CODE)
+            jw_kv_int(&w, "code", items[i].code);
         jw_obj_end(&w);
     }
     mgmt_end_page(&w, count, total);

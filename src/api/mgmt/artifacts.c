@@ -345,7 +345,7 @@ static bool load_artifact(struct request *req, bool writable, struct artifact *a
     struct software_module m;
     int64_t id;
     struct error e;
-    if (!load_live_sm(req, writable, &m) || !mgmt_path_id(req, 1, "Artifact", &id))
+    if (!load_live_sm(req, writable, &m) || !api_path_id(req, 1, "Artifact", &id))
         return false;
     if (store_artifact_get(req_store(req), m.id, id, &req->arena, art, &e) < 0) {
         mgmt_fail(req, &e);

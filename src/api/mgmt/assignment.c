@@ -122,7 +122,7 @@ static bool read_item(struct request *req, struct json_value *o, bool by_target,
 static void assign_by_target(struct request *req)
 {
     struct json_value *doc;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     /* hawkBit accepts a single object or an array of them here. */
     bool single = json_kind(doc) == JSON_OBJECT;
@@ -149,7 +149,7 @@ static void assign_by_set(struct request *req)
 {
     int64_t ds_id;
     struct json_value *doc;
-    if (!mgmt_path_id(req, 0, "DistributionSet", &ds_id) || !mgmt_parse_body(req, &doc))
+    if (!api_path_id(req, 0, "DistributionSet", &ds_id) || !api_parse_body(req, &doc))
         return;
     size_t n = json_array_len(doc);
     if (json_kind(doc) != JSON_ARRAY || n == 0) {

@@ -23,7 +23,8 @@ bool mgmt_authorize(struct request *req)
         return true;
     }
     http_add_header(req, "WWW-Authenticate", "Basic realm=\"hawkBit\"");
-    http_reply_error(req, 401, "org.springframework.security.authentication.BadCredentialsException",
+    http_reply_error(req, 401,
+                     "org.springframework.security.authentication.BadCredentialsException",
                      "hawkbit.server.error.unauthorized",
                      "Full authentication is required to access this resource");
     return false;
@@ -60,36 +61,6 @@ bool mgmt_list_query(struct request *req, struct list_query *q)
         q->limit = 500;
     q->sort = http_query(req, "sort");
     q->q = http_query(req, "q");
-    return true;
-}
-
-bool mgmt_parse_body(struct request *req, struct json_value **doc)
-{
-    struct error e;
-    if (!req->body || req->body_len == 0) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Request body is missing");
-        return false;
-    }
-    *doc = json_parse(req->body, req->body_len, &e);
-    if (!*doc) {
-        api_reply_error(req, &e);
-        return false;
-    }
-    return true;
-}
-
-bool mgmt_path_id(struct request *req, int idx, const char *entity, int64_t *out)
-{
-    const char *v = req->params[idx];
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || end == v || *end || n < 0) {
-        api_fail(req, ERR_NOT_FOUND, "repo.entityNotFound",
-                 "%s with given identifier {%.64s} does not exist.", entity, v);
-        return false;
-    }
-    *out = n;
     return true;
 }
 

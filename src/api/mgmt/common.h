@@ -6,6 +6,7 @@
 #include "api/app.h"
 #include "api/errors.h"
 #include "api/links.h"
+#include "api/params.h"
 #include "store/model.h"
 #include "util/json_read.h"
 #include "util/json_writer.h"
@@ -21,13 +22,6 @@ bool mgmt_authorize(struct request *req);
 /** Reads offset/limit/sort/q with hawkBit's rules (negative offset -> 0, limit <1 ->
  * 50, >500 -> 500). false after replying 400. */
 bool mgmt_list_query(struct request *req, struct list_query *q);
-
-/** Parses the JSON body; false after replying 400 (also for an empty body). */
-bool mgmt_parse_body(struct request *req, struct json_value **doc);
-
-/** Parses a decimal id path parameter; false after replying 404 (hawkBit answers an
- * unparseable id like an unknown one). */
-bool mgmt_path_id(struct request *req, int idx, const char *entity, int64_t *out);
 
 /** createdBy/createdAt/lastModifiedBy/lastModifiedAt. */
 void mgmt_write_audit(struct jw *w, const struct audit *a);

@@ -167,7 +167,7 @@ static void put_one(struct request *req)
 {
     const struct config_key *key = find_key(req, req->params[0]);
     struct json_value *doc;
-    if (!key || !mgmt_parse_body(req, &doc))
+    if (!key || !api_parse_body(req, &doc))
         return;
     const char *value = NULL;
     if (json_kind(doc) != JSON_OBJECT)
@@ -211,7 +211,7 @@ static int collect_batch_entry(const char *name, struct json_value *v, void *ctx
 static void put_batch(struct request *req)
 {
     struct json_value *doc;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     size_t count;
     tenant_config_keys(&count);

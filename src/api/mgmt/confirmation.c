@@ -13,26 +13,14 @@ static void confirm_action(struct request *req)
     struct target t;
     int64_t action_id;
     struct json_value *doc;
-    if (!mgmt_load_target(req, req->params[0], &t) || !mgmt_path_id(req, 1, "Action", &action_id) ||
-        !mgmt_parse_body(req, &doc))
-        return;
-    const char *answer = NULL;
-    int64_t code = -1;
-    const char **details;
-    size_t n;
+    struct confirmation_answer answer;
     struct error e;
-    if (json_member_string(doc, "confirmation", &answer, &e) <= 0 ||
-        (strcmp(answer, "confirmed") != 0 && strcmp(answer, "denied") != 0))
-        api_fail(req, ERR_INVALID, "rest.body.notReadable",
-                 "confirmation must be \"confirmed\" or \"denied\"");
-    else if (json_member_int(doc, "code", &code, &e) < 0)
-        api_reply_error(req, &e);
-    else if (json_string_array(json_get(doc, "details"), "details", &req->arena, &details, &n, &e) <
-             0)
-        api_reply_error(req, &e);
-    else {
-        if (controller_confirm(req_store(req), t.id, action_id, strcmp(answer, "confirmed") == 0,
-                               code, details, n, &e) < 0)
+    if (!mgmt_load_target(req, req->params[0], &t) || !api_path_id(req, 1, "Action", &action_id) ||
+        !api_parse_body(req, &doc))
+        return;
+    if (api_read_confirmation(req, doc, &answer)) {
+        if (controller_confirm(req_store(req), t.id, action_id, answer.confirmed, answer.code,
+                               answer.details, answer.n_details, &e) < 0)
             mgmt_fail(req, &e);
         else
             http_reply_empty(req, 200);
@@ -54,12 +42,7 @@ static void get_auto_confirm(struct request *req)
     struct jw w;
     jw_init(&w);
     jw_obj_begin(&w);
-    jw_kv_bool(&w, "active", ac.active);
-    if (ac.active) {
-        jw_kv_str_opt(&w, "initiator", ac.initiator);
-        jw_kv_str_opt(&w, "remark", ac.remark);
-        jw_kv_int_opt(&w, "activatedAt", ac.activated_at);
-    }
+    api_write_auto_confirm(&w, &ac);
     jw_key(&w, "_links");
     jw_obj_begin(&w);
     api_write_link(&w, req, ac.active ? "deactivate" : "activate",
@@ -73,21 +56,12 @@ static void get_auto_confirm(struct request *req)
 static void activate(struct request *req)
 {
     struct target t;
-    if (!mgmt_load_target(req, req->params[0], &t))
-        return;
-    const char *initiator = NULL, *remark = NULL;
-    struct json_value *doc = NULL;
+    const char *initiator, *remark;
+    struct json_value *doc;
     struct error e;
-    if (req->body && req->body_len > 0) { /* the body is optional */
-        if (!mgmt_parse_body(req, &doc))
-            return;
-        if (json_member_string(doc, "initiator", &initiator, &e) < 0 ||
-            json_member_string(doc, "remark", &remark, &e) < 0) {
-            api_reply_error(req, &e);
-            json_doc_free(doc);
-            return;
-        }
-    }
+    if (!mgmt_load_target(req, req->params[0], &t) ||
+        !api_read_auto_confirm(req, &doc, &initiator, &remark))
+        return;
     if (controller_auto_confirm(req_store(req), t.id, true, initiator ? initiator : req->user,
                                 remark, &e) < 0)
         mgmt_fail(req, &e);

@@ -179,7 +179,7 @@ static void create_sets(struct request *req)
 {
     struct json_value *doc;
     size_t n;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     if (!mgmt_body_array(req, doc, "distribution sets", &n)) {
         json_doc_free(doc);
@@ -229,7 +229,7 @@ static void get_set(struct request *req)
 {
     int64_t id;
     struct distribution_set ds;
-    if (mgmt_path_id(req, 0, DS_ENTITY, &id) && mgmt_load_ds(req, id, &ds))
+    if (api_path_id(req, 0, DS_ENTITY, &id) && mgmt_load_ds(req, id, &ds))
         reply_ds(req, 200, &ds);
 }
 
@@ -256,7 +256,7 @@ static void update_set(struct request *req)
     int64_t id;
     struct json_value *doc;
     struct distribution_set ds;
-    if (!mgmt_path_id(req, 0, DS_ENTITY, &id) || !mgmt_parse_body(req, &doc))
+    if (!api_path_id(req, 0, DS_ENTITY, &id) || !api_parse_body(req, &doc))
         return;
     bool ok = mgmt_load_ds(req, id, &ds) && apply_ds_update(req, doc, &ds);
     json_doc_free(doc);
@@ -281,7 +281,7 @@ static void delete_set(struct request *req)
 {
     int64_t id;
     struct error e;
-    if (!mgmt_path_id(req, 0, DS_ENTITY, &id))
+    if (!api_path_id(req, 0, DS_ENTITY, &id))
         return;
     if (store_ds_delete(req_store(req), id, &e) < 0) {
         mgmt_fail(req, &e);
@@ -295,7 +295,7 @@ static void list_modules(struct request *req)
     int64_t id;
     struct distribution_set ds;
     struct list_query q;
-    if (!mgmt_path_id(req, 0, DS_ENTITY, &id) || !mgmt_load_ds(req, id, &ds) ||
+    if (!api_path_id(req, 0, DS_ENTITY, &id) || !mgmt_load_ds(req, id, &ds) ||
         !mgmt_list_query(req, &q))
         return;
     struct software_module *items;
@@ -320,7 +320,7 @@ static void add_modules(struct request *req)
     int64_t id, *ids;
     size_t n;
     struct json_value *doc;
-    if (!mgmt_path_id(req, 0, DS_ENTITY, &id) || !mgmt_parse_body(req, &doc))
+    if (!api_path_id(req, 0, DS_ENTITY, &id) || !api_parse_body(req, &doc))
         return;
     bool ok = mgmt_body_id_list(req, doc, "body", false, &ids, &n);
     json_doc_free(doc);
@@ -346,7 +346,7 @@ static void remove_module(struct request *req)
 {
     int64_t id, sm_id;
     struct error e;
-    if (!mgmt_path_id(req, 0, DS_ENTITY, &id) || !mgmt_path_id(req, 1, "SoftwareModule", &sm_id))
+    if (!api_path_id(req, 0, DS_ENTITY, &id) || !api_path_id(req, 1, "SoftwareModule", &sm_id))
         return;
     if (store_ds_remove_module(req_store(req), id, sm_id, req->user, &e) < 0) {
         mgmt_fail(req, &e);
@@ -360,7 +360,7 @@ static void list_targets(struct request *req, bool installed)
     int64_t id;
     struct distribution_set ds;
     struct list_query q;
-    if (!mgmt_path_id(req, 0, DS_ENTITY, &id) || !mgmt_load_ds(req, id, &ds) ||
+    if (!api_path_id(req, 0, DS_ENTITY, &id) || !mgmt_load_ds(req, id, &ds) ||
         !mgmt_list_query(req, &q))
         return;
     struct target *items;

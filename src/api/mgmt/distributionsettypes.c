@@ -124,7 +124,7 @@ static void create_types(struct request *req)
 {
     struct json_value *doc;
     size_t n;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     if (!mgmt_body_array(req, doc, "distribution set types", &n)) {
         json_doc_free(doc);
@@ -174,7 +174,7 @@ static void get_type(struct request *req)
 {
     int64_t id;
     struct ds_type t;
-    if (mgmt_path_id(req, 0, DS_TYPE_ENTITY, &id) && load_type(req, id, &t))
+    if (api_path_id(req, 0, DS_TYPE_ENTITY, &id) && load_type(req, id, &t))
         reply_type(req, 200, &t);
 }
 
@@ -183,7 +183,7 @@ static void update_type(struct request *req)
     int64_t id;
     struct json_value *doc;
     struct ds_type t;
-    if (!mgmt_path_id(req, 0, DS_TYPE_ENTITY, &id) || !mgmt_parse_body(req, &doc))
+    if (!api_path_id(req, 0, DS_TYPE_ENTITY, &id) || !api_parse_body(req, &doc))
         return;
     bool ok =
         load_type(req, id, &t) && mgmt_body_object(req, doc, "update") &&
@@ -205,7 +205,7 @@ static void delete_type(struct request *req)
 {
     int64_t id;
     struct error e;
-    if (!mgmt_path_id(req, 0, DS_TYPE_ENTITY, &id))
+    if (!api_path_id(req, 0, DS_TYPE_ENTITY, &id))
         return;
     if (store_ds_type_delete(req_store(req), id, &e) < 0) {
         mgmt_fail(req, &e);
@@ -218,7 +218,7 @@ static void list_elements(struct request *req, bool mandatory)
 {
     int64_t id;
     struct ds_type t;
-    if (!mgmt_path_id(req, 0, DS_TYPE_ENTITY, &id) || !load_type(req, id, &t))
+    if (!api_path_id(req, 0, DS_TYPE_ENTITY, &id) || !load_type(req, id, &t))
         return;
     struct sm_type *items;
     size_t count;
@@ -243,8 +243,8 @@ static void get_element(struct request *req, bool mandatory)
     struct ds_type t;
     struct sm_type smt;
     struct error e;
-    if (!mgmt_path_id(req, 0, DS_TYPE_ENTITY, &id) ||
-        !mgmt_path_id(req, 1, SM_TYPE_ENTITY, &sm_type_id) || !load_type(req, id, &t))
+    if (!api_path_id(req, 0, DS_TYPE_ENTITY, &id) ||
+        !api_path_id(req, 1, SM_TYPE_ENTITY, &sm_type_id) || !load_type(req, id, &t))
         return;
     if (store_ds_type_element(req_store(req), id, sm_type_id, mandatory, &req->arena, &smt, &e) <
         0) {
@@ -261,7 +261,7 @@ static void add_element(struct request *req, bool mandatory)
 {
     int64_t id, sm_type_id;
     struct json_value *doc;
-    if (!mgmt_path_id(req, 0, DS_TYPE_ENTITY, &id) || !mgmt_parse_body(req, &doc))
+    if (!api_path_id(req, 0, DS_TYPE_ENTITY, &id) || !api_parse_body(req, &doc))
         return;
     bool ok =
         mgmt_body_object(req, doc, "module type reference") && mgmt_body_id(req, doc, &sm_type_id);
@@ -287,8 +287,8 @@ static void remove_element(struct request *req, bool mandatory)
 {
     int64_t id, sm_type_id;
     struct error e;
-    if (!mgmt_path_id(req, 0, DS_TYPE_ENTITY, &id) ||
-        !mgmt_path_id(req, 1, SM_TYPE_ENTITY, &sm_type_id))
+    if (!api_path_id(req, 0, DS_TYPE_ENTITY, &id) ||
+        !api_path_id(req, 1, SM_TYPE_ENTITY, &sm_type_id))
         return;
     if (store_ds_type_remove_element(req_store(req), id, sm_type_id, mandatory, req->user, &e) <
         0) {

@@ -44,7 +44,7 @@ bool mgmt_load_sm(struct request *req, int idx, struct software_module *m)
 {
     int64_t id;
     struct error e;
-    if (!mgmt_path_id(req, idx, "SoftwareModule", &id))
+    if (!api_path_id(req, idx, "SoftwareModule", &id))
         return false;
     if (store_sm_get(req_store(req), id, &req->arena, m, &e) < 0) {
         mgmt_fail(req, &e);
@@ -112,7 +112,7 @@ static bool read_new_sm(struct request *req, struct json_value *item, struct sof
 static bool read_new_sms(struct request *req, struct software_module **mods, size_t *n)
 {
     struct json_value *doc;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return false;
     *n = json_array_len(doc);
     bool ok = json_kind(doc) == JSON_ARRAY && *n > 0;
@@ -227,7 +227,7 @@ static void update_sm(struct request *req)
     struct json_value *doc;
     struct software_module m;
     struct error e;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     if (!mgmt_load_sm(req, 0, &m)) {
         json_doc_free(doc);
@@ -259,7 +259,7 @@ static void delete_sm(struct request *req)
     const char **keys;
     size_t nkeys;
     struct error e;
-    if (!mgmt_path_id(req, 0, "SoftwareModule", &id))
+    if (!api_path_id(req, 0, "SoftwareModule", &id))
         return;
     if (store_sm_delete(req_store(req), id, req->user, &req->arena, &keys, &nkeys, &e) < 0) {
         mgmt_fail(req, &e);

@@ -96,7 +96,7 @@ static bool read_new_type(struct request *req, struct json_value *item, struct s
 static bool read_new_types(struct request *req, struct sm_type **types, size_t *n)
 {
     struct json_value *doc;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return false;
     *n = json_array_len(doc);
     bool ok = json_kind(doc) == JSON_ARRAY && *n > 0;
@@ -167,7 +167,7 @@ static bool load_type(struct request *req, struct sm_type *t)
 {
     int64_t id;
     struct error e;
-    if (!mgmt_path_id(req, 0, "SoftwareModuleType", &id))
+    if (!api_path_id(req, 0, "SoftwareModuleType", &id))
         return false;
     if (store_sm_type_get(req_store(req), id, &req->arena, t, &e) < 0) {
         mgmt_fail(req, &e);
@@ -218,7 +218,7 @@ static void update_type(struct request *req)
 {
     struct json_value *doc;
     struct sm_type t;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     if (!load_type(req, &t)) {
         json_doc_free(doc);
@@ -241,7 +241,7 @@ static void delete_type(struct request *req)
 {
     int64_t id;
     struct error e;
-    if (!mgmt_path_id(req, 0, "SoftwareModuleType", &id))
+    if (!api_path_id(req, 0, "SoftwareModuleType", &id))
         return;
     if (store_sm_type_delete(req_store(req), id, req->user, &e) < 0) {
         mgmt_fail(req, &e);

@@ -3,13 +3,13 @@
 #include "api/mgmt/views.h"
 
 #include "auth/auth.h"
+#include "core/controller.h"
 #include "core/tenant_config.h"
 #include "store/target_store.h"
 #include "util/time.h"
 
 #include <string.h>
 
-#define CONTROLLER_ID_MAX 256
 #define NAME_MAX_LEN 128
 #define TOKEN_MAX 128
 
@@ -82,20 +82,6 @@ static bool valid_text(struct request *req, const char *field, const char *v, si
     return true;
 }
 
-/* controllerIds end up in URLs and logs: printable ASCII without '/', '?' or '#'. */
-static bool valid_controller_id(const char *id)
-{
-    size_t n = strlen(id);
-    if (n == 0 || n > CONTROLLER_ID_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)id[i];
-        if (c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\')
-            return false;
-    }
-    return true;
-}
-
 /* Reads one element of the create array into t; false after replying 400. */
 static bool read_new_target(struct request *req, struct json_value *item, struct target *t)
 {
@@ -115,10 +101,10 @@ static bool read_new_target(struct request *req, struct json_value *item, struct
         api_reply_error(req, &e);
         return false;
     }
-    if (!t->controller_id || !valid_controller_id(t->controller_id)) {
+    if (!t->controller_id || !controller_id_valid(t->controller_id)) {
         api_fail(req, ERR_INVALID, "rest.body.notReadable",
                  "Field 'controllerId' is required: 1 to %d printable characters without /?#%%",
-                 CONTROLLER_ID_MAX);
+                 CONTROLLER_ID_MAX_LEN);
         return false;
     }
     if (!valid_text(req, "name", t->name, NAME_MAX_LEN) ||
@@ -140,7 +126,7 @@ static bool read_new_target(struct request *req, struct json_value *item, struct
 static void create_targets(struct request *req)
 {
     struct json_value *doc;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     size_t n = json_array_len(doc);
     if (json_kind(doc) != JSON_ARRAY || n == 0) {
@@ -279,7 +265,7 @@ static void update_target(struct request *req)
 {
     struct json_value *doc;
     struct target t;
-    if (!mgmt_parse_body(req, &doc))
+    if (!api_parse_body(req, &doc))
         return;
     if (!mgmt_load_target(req, req->params[0], &t)) {
         json_doc_free(doc);

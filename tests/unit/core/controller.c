@@ -17,7 +17,8 @@
 
 static struct feedback fb_of(enum feedback_execution ex, enum feedback_result res)
 {
-    return (struct feedback){.execution = ex, .result = res, .code = -1, .timestamp = -1};
+    return (struct feedback){
+        .execution = ex, .result = res, .code = ACTION_STATUS_NO_CODE, .timestamp = -1};
 }
 
 static int feedback(struct fixture *f, int64_t target, int64_t action, enum feedback_execution ex,
@@ -206,7 +207,7 @@ static void test_closed_success_finishes(void **state)
     struct action_status st = fx_latest(f, x);
     assert_string_equal(st.status, ACTION_FINISHED);
     assert_int_equal(st.occurred_at, 1691065903238);
-    assert_int_equal(st.code, -1);
+    assert_int_equal(st.code, ACTION_STATUS_NO_CODE);
     assert_string_equal(st.messages_json, "[\"Update Server: Target reported closed\"]");
     assert_int_equal(fx_history_count(f, x), 2); /* assignment + feedback */
 }
@@ -478,7 +479,7 @@ static void test_details_and_code(void **state)
     struct fixture *f = *state;
     int64_t t = fx_target(f, "dev");
     int64_t x = fx_assign(f, "dev", fx_ds(f, "rel"));
-    assert_int_equal(fx_get_action(f, t, x).last_status_code, -1);
+    assert_int_equal(fx_get_action(f, t, x).last_status_code, ACTION_STATUS_NO_CODE);
 
     const char *details[] = {"Downloading artifact 2 of 5", "quote \" and \\ backslash"};
     struct feedback fb = fb_of(EXEC_PROCEEDING, RESULT_NONE);
@@ -516,7 +517,7 @@ static void test_details_and_code(void **state)
     fb.code = 42;
     assert_int_equal(controller_feedback(f->s, t, x2, &fb, &e), 0);
     assert_int_equal(feedback(f, t, x2, EXEC_DOWNLOAD, RESULT_NONE), 0);
-    assert_int_equal(fx_latest(f, x2).code, -1);
+    assert_int_equal(fx_latest(f, x2).code, ACTION_STATUS_NO_CODE);
     assert_int_equal(fx_get_action(f, t, x2).last_status_code, 42);
 }
 
@@ -1054,20 +1055,24 @@ static void test_confirm_and_deny(void **state)
     assert_int_equal(st.code, 20);
     assert_string_equal(st.messages_json, "[\"user said no\",\"Device reported status code: 20\"]");
 
-    assert_int_equal(controller_confirm(f->s, t, x, true, -1, NULL, 0, &e), 0);
+    assert_int_equal(controller_confirm(f->s, t, x, true, ACTION_STATUS_NO_CODE, NULL, 0, &e), 0);
     assert_action(f, t, x, ACTION_RUNNING, true);
     st = fx_latest(f, x);
     assert_string_equal(st.status, ACTION_RUNNING);
     assert_string_equal(st.messages_json, "[\"Update Server: Target confirmed the action.\"]");
     /* no longer waiting */
-    assert_int_equal(controller_confirm(f->s, t, x, true, -1, NULL, 0, &e), -ERR_NOT_FOUND);
-    assert_int_equal(controller_confirm(f->s, t, x, false, -1, NULL, 0, &e), -ERR_NOT_FOUND);
+    assert_int_equal(controller_confirm(f->s, t, x, true, ACTION_STATUS_NO_CODE, NULL, 0, &e),
+                     -ERR_NOT_FOUND);
+    assert_int_equal(controller_confirm(f->s, t, x, false, ACTION_STATUS_NO_CODE, NULL, 0, &e),
+                     -ERR_NOT_FOUND);
     /* now deployment feedback is accepted */
     assert_int_equal(feedback(f, t, x, EXEC_CLOSED, RESULT_SUCCESS), 0);
-    assert_int_equal(controller_confirm(f->s, t, x, true, -1, NULL, 0, &e), -ERR_GONE);
+    assert_int_equal(controller_confirm(f->s, t, x, true, ACTION_STATUS_NO_CODE, NULL, 0, &e),
+                     -ERR_GONE);
     /* another target cannot confirm it */
     int64_t other = fx_target(f, "other");
-    assert_int_equal(controller_confirm(f->s, other, x, true, -1, NULL, 0, &e), -ERR_NOT_FOUND);
+    assert_int_equal(controller_confirm(f->s, other, x, true, ACTION_STATUS_NO_CODE, NULL, 0, &e),
+                     -ERR_NOT_FOUND);
 }
 
 static void test_auto_confirm(void **state)

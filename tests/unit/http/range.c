@@ -59,38 +59,40 @@ static void test_unsatisfiable(void **state)
     expect_ranges("bytes=100-,200-300", 100, RANGE_UNSATISFIABLE, 0);
 }
 
-static void test_malformed_is_ignored(void **state)
+static void test_no_bytes_unit_is_ignored(void **state)
 {
+    /* No header, or no "bytes=" unit: the whole representation (RFC 9110). */
+    const char *other[] = {NULL,        "",     "bytes",     "bytes 0-9",
+                           "bytes:0-9", "=0-9", "items=0-9", " bytes =0-9"};
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+        expect_ranges(other[i], 100, RANGE_IGNORE, 0);
+}
+
+static void test_malformed_is_rejected(void **state)
+{
+    /* A bytes range that does not parse is refused with 416, as hawkBit does. */
     const char *bad[] = {
-        NULL,          "",
-        "bytes",       "bytes=",
-        "bytes=,",     "bytes 0-9",
-        "bytes:0-9",   "=0-9",
-        "items=0-9",   "bytes=a-b",
-        "bytes=0-9x",  "bytes=5-4",
-        "bytes=-",     "bytes=--5",
-        "bytes=0--5",  "bytes=+1-2",
-        "bytes=1-+2",  "bytes=0-9;",
-        "bytes=0 -9",  "bytes=0- 9",
-        "bytes=-5-",   "bytes=0-9,x",
-        "bytes=0x10-", "bytes=-1-2",
-        "bytes=1.5-2", " bytes =0-9",
-        "bytes=0-1 2", "bytes==0-1",
-        "bytes=0-1,-", "bytes=0-1\r\n",
-        "bytes=0-1\n", "bytes=\xd9\xa1-\xd9\xa2", /* Arabic-Indic digits */
-        "bytes=0-1 x", "bytes=0-1;q=1",
-        "bytes=-0x5",  "bytes=1e3-",
+        "bytes=",        "bytes=,",       "bytes=a-b",
+        "bytes=0-9x",    "bytes=5-4",     "bytes=-",
+        "bytes=--5",     "bytes=0--5",    "bytes=+1-2",
+        "bytes=1-+2",    "bytes=0-9;",    "bytes=0 -9",
+        "bytes=0- 9",    "bytes=-5-",     "bytes=0-9,x",
+        "bytes=0x10-",   "bytes=-1-2",    "bytes=1.5-2",
+        "bytes=0-1 2",   "bytes==0-1",    "bytes=0-1,-",
+        "bytes=0-1\r\n", "bytes=0-1\n",   "bytes=\xd9\xa1-\xd9\xa2", /* Arabic-Indic digits */
+        "bytes=0-1 x",   "bytes=0-1;q=1", "bytes=-0x5",
+        "bytes=1e3-",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        expect_ranges(bad[i], 100, RANGE_IGNORE, 0);
+        expect_ranges(bad[i], 100, RANGE_REJECTED, 0);
 }
 
 static void test_negative_looking_input(void **state)
 {
     /* "-N" is a suffix, never a negative position; a second '-' is a syntax error. */
     expect_ranges("bytes=-1", 100, RANGE_SATISFIABLE, 1, R(99, 99));
-    expect_ranges("bytes=-1-5", 100, RANGE_IGNORE, 0);
-    expect_ranges("bytes=5--1", 100, RANGE_IGNORE, 0);
+    expect_ranges("bytes=-1-5", 100, RANGE_REJECTED, 0);
+    expect_ranges("bytes=5--1", 100, RANGE_REJECTED, 0);
 }
 
 static void test_unit_case_and_whitespace(void **state)
@@ -110,8 +112,8 @@ static void test_lists(void **state)
     /* adjacent ranges neither overlap nor go backwards */
     expect_ranges("bytes=0-4,5-9", 10, RANGE_SATISFIABLE, 2, R(0, 4), R(5, 9));
     expect_ranges("bytes=0-0,2-2,4-", 6, RANGE_SATISFIABLE, 3, R(0, 0), R(2, 2), R(4, 5));
-    /* one invalid member invalidates the whole header */
-    expect_ranges("bytes=0-1,4-3", 10, RANGE_IGNORE, 0);
+    /* one invalid member refuses the whole header */
+    expect_ranges("bytes=0-1,4-3", 10, RANGE_REJECTED, 0);
 }
 
 static void test_overlapping_and_unordered_are_rejected(void **state)
@@ -130,8 +132,8 @@ static void test_overlapping_and_unordered_are_rejected(void **state)
     /* only the satisfiable members count: a dropped one cannot be out of order */
     expect_ranges("bytes=0-1,50-60,5-6", 10, RANGE_SATISFIABLE, 2, R(0, 1), R(5, 6));
     expect_ranges("bytes=50-,2-3,0-1", 10, RANGE_REJECTED, 0);
-    /* a syntax error still wins over the order: the header is ignored */
-    expect_ranges("bytes=5-9,0-1,x", 10, RANGE_IGNORE, 0);
+    /* a syntax error refuses the header like a bad order does */
+    expect_ranges("bytes=5-9,0-1,x", 10, RANGE_REJECTED, 0);
 }
 
 static void test_resume_past_end(void **state)
@@ -155,13 +157,13 @@ static void test_many_ranges(void **state)
     assert_int_equal(set.count, RANGE_MAX_SPECS);
     assert_int_equal(set.ranges[RANGE_MAX_SPECS - 1].first, RANGE_MAX_SPECS - 1);
     strcat(h, ",99-99");
-    assert_int_equal(range_parse(h, 1000, &set), RANGE_IGNORE);
+    assert_int_equal(range_parse(h, 1000, &set), RANGE_REJECTED);
     assert_int_equal(set.count, 0);
     /* many unsatisfiable specs count too */
     strcpy(h, "bytes=");
     for (int i = 0; i < 200; i++)
         strcat(h, "5000-,");
-    assert_int_equal(range_parse(h, 1000, &set), RANGE_IGNORE);
+    assert_int_equal(range_parse(h, 1000, &set), RANGE_REJECTED);
 }
 
 static void test_huge_numbers(void **state)
@@ -175,9 +177,9 @@ static void test_huge_numbers(void **state)
     expect_ranges("bytes=18446744073709551614-", max, RANGE_SATISFIABLE, 1, R(max - 1, max - 1));
     expect_ranges("bytes=18446744073709551616-18446744073709551617", 100, RANGE_UNSATISFIABLE, 0);
     /* the order of two saturated numbers is still checked exactly */
-    expect_ranges("bytes=18446744073709551617-18446744073709551616", 100, RANGE_IGNORE, 0);
+    expect_ranges("bytes=18446744073709551617-18446744073709551616", 100, RANGE_REJECTED, 0);
     expect_ranges("bytes=000000000000000000000000000005-0007", 100, RANGE_SATISFIABLE, 1, R(5, 7));
-    expect_ranges("bytes=0007-05", 100, RANGE_IGNORE, 0);
+    expect_ranges("bytes=0007-05", 100, RANGE_REJECTED, 0);
     /* in lists: saturated ends clamp before the order check, past-end members drop */
     expect_ranges("bytes=0-99999999999999999999999999,5-", 100, RANGE_REJECTED, 0);
     expect_ranges("bytes=0-1,99999999999999999999999999-", 100, RANGE_SATISFIABLE, 1, R(0, 1));
@@ -201,7 +203,8 @@ int main(void)
         cmocka_unit_test(test_single_forms),
         cmocka_unit_test(test_clamping),
         cmocka_unit_test(test_unsatisfiable),
-        cmocka_unit_test(test_malformed_is_ignored),
+        cmocka_unit_test(test_no_bytes_unit_is_ignored),
+        cmocka_unit_test(test_malformed_is_rejected),
         cmocka_unit_test(test_negative_looking_input),
         cmocka_unit_test(test_unit_case_and_whitespace),
         cmocka_unit_test(test_lists),

@@ -23,7 +23,8 @@ static struct controller_view view(struct fixture *f, const char *controller_id)
 static void add_status(struct fixture *f, int64_t action, const char *status, const char *json)
 {
     struct error e;
-    assert_int_equal(store_action_status_add(f->s, action, status, -1, json, -1, &e), 0);
+    assert_int_equal(
+        store_action_status_add(f->s, action, status, ACTION_STATUS_NO_CODE, json, -1, &e), 0);
 }
 
 /* ---- the poll view ---- */
@@ -54,7 +55,7 @@ static void test_view_without_action(void **state)
     assert_int_equal(v.installed_action_id, -1);
     assert_int_equal(v.action.id, -1);
     assert_int_equal(v.action.rollout_id, -1);
-    assert_int_equal(v.action.last_status_code, -1);
+    assert_int_equal(v.action.last_status_code, ACTION_STATUS_NO_CODE);
 
     /* inactive actions are not exposed */
     int64_t ds = fx_ds(f, "rel");
