@@ -115,18 +115,25 @@ def test_swupdate_full_update(api, server, cert, workdir):
               if method == "POST" and path.endswith(f"/deploymentBase/{aid}/feedback")]
     assert len(posted) >= 4, f"only {len(posted)} feedback POSTs seen:\n" + \
         "\n".join(f"{m} {p}" for m, p, _h, _b in sent)
-    assert any(len(p["status"]["details"]) > 5 for p in posted), "no multi-line log feedback posted"
     stored = [e.get("messages") or [] for e in running]
     for p in posted:
         assert isinstance(p["id"], int) and p["status"]["execution"] == "proceeding", p
         details = p["status"]["details"]
+        if not details:
+            # SWUpdate's log thread sometimes flushes an empty batch; hawkBit then stores its
+            # own "Target reported ..." message (a.6)
+            assert [m for m in stored if len(m) == 1 and "Target reported" in m[0]], \
+                "SWUpdate posted feedback without details; no server 'Target reported' entry\n" + summary
+            continue
         # long lines: Falconet keeps the first 512 bytes (docs/ddi.md); hawkBit's
         # JpaActionStatus.addMessage splits them into 512-char pieces. Both keep order and start.
         cut = [d[:MESSAGE_CUT] for d in details]
         split = [d[i:i + MESSAGE_CUT] for d in details for i in range(0, max(len(d), 1), MESSAGE_CUT)]
         assert cut in stored or split in stored, _first_difference(cut, stored) + "\n" + summary
-    assert len([e for e in running if not any(m.startswith("Update Server: ") for m in e["messages"])]) \
-        == len(posted), "running entries do not match SWUpdate's feedback 1:1\n" + summary
+    device_entries = [e for e in running
+                      if not any(m.startswith("Update Server: Assignment") for m in e.get("messages") or [])]
+    assert len(device_entries) == len(posted), \
+        f"{len(posted)} feedback POSTs but {len(device_entries)} running entries\n" + summary
     assert entries_with(entries, "download"), \
         "no 'download' entry for SWUpdate's full artifact GET (hawkbit-api a.11)\n" + summary
 
@@ -357,8 +364,10 @@ def test_swupdate_resumes_a_cut_download(api, server, cert, workdir):
     aid = _assign(api, cid, ds["id"], "forced")
     with CuttingProxy(server.port, cut_after=len(swu.data) // 2) as proxy:
         with Swupdate(workdir, cert, proxy.base_url, cid, token=token, extra=["-r", "3", "-w", "1"]) as sw:
-            wait_for(lambda: entries_with(action_statuses(api, cid, aid), "running", "All Chunks Installed."),
-                     RUN_TIMEOUT, "SWUpdate's 'All Chunks Installed.' after a cut download", interval=0.3,
+            # wait for the installed payload, not for SWUpdate's later feedback: what is under
+            # test is the server's answer to the resumed request
+            wait_for(lambda: os.path.exists(swu.install_path) and _read(swu.install_path) == swu.payload,
+                     RUN_TIMEOUT, "the payload installed from a resumed download", interval=0.3,
                      context=_context(server, api, cid, aid, sw), abort=sw.trouble)
         gets = [(req, st) for req, st in proxy.requests_matching(b"/artifacts/") if req.startswith(b"GET ")]
     trace = "\n".join(f"{req.splitlines()[0]!r} {_range_of(req)!r} -> {st!r}" for req, st in gets)
