@@ -41,7 +41,10 @@ struct fiql_node {
     /* FIQL_COMPARISON */
     const char *selector; /* as written */
     enum fiql_op op;
-    const char **values; /* quotes removed, escapes resolved; exactly 1 unless IN/OUT */
+    /* Quotes removed, escapes resolved, except that "\*" stays as written so that the
+     * store can tell hawkBit's literal star from the wildcard `*`. Exactly 1 unless
+     * IN/OUT, which have 1..FIQL_MAX_VALUES. */
+    const char **values;
     size_t n_values;
     size_t position; /* 0-based offset of the selector in the expression */
 };
