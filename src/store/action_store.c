@@ -31,6 +31,37 @@ static const struct sort_field status_sort_fields[] = {
     {NULL, NULL},
 };
 
+/* hawkBit's ActionFields (reference c.11). */
+static const struct filter_field action_filter_fields[] = {
+    {"id", FILTER_INT, "a.id"},
+    {"status", FILTER_TEXT, "a.status"},
+    {"active", FILTER_TEXT, "CASE a.active WHEN 1 THEN 'true' ELSE 'false' END"},
+    {"laststatuscode", FILTER_INT, "a.last_status_code"},
+    {"weight", FILTER_INT, "a.weight"},
+    {"externalref", FILTER_TEXT, "a.external_ref"},
+    {"target.controllerid", FILTER_TEXT, "t.controller_id"},
+    {"target.name", FILTER_TEXT, "t.name"},
+    {"target.updatestatus", FILTER_TEXT, "t.update_status"},
+    {"target.address", FILTER_TEXT, "t.address"},
+    {"distributionset.id", FILTER_INT, "a.ds_id"},
+    {"distributionset.name", FILTER_TEXT,
+     "(SELECT d.name FROM distribution_sets d WHERE d.id = a.ds_id)"},
+    {"distributionset.version", FILTER_TEXT,
+     "(SELECT d.version FROM distribution_sets d WHERE d.id = a.ds_id)"},
+    {"createdat", FILTER_INT, "a.created_at"},
+    {"createdby", FILTER_TEXT, "a.created_by"},
+    {"lastmodifiedat", FILTER_INT, "a.last_modified_at"},
+    {"lastmodifiedby", FILTER_TEXT, "a.last_modified_by"},
+    {NULL, 0, NULL},
+};
+
+static const struct filter_field status_filter_fields[] = {
+    {"id", FILTER_INT, "id"},
+    {"timestamp", FILTER_INT, "occurred_at"},
+    {"reportedat", FILTER_INT, "reported_at"},
+    {NULL, 0, NULL},
+};
+
 static void read_action(struct db_stmt *st, struct arena *a, struct action *x)
 {
     x->id = db_col_int(st, 0);
@@ -149,8 +180,8 @@ int store_action_list_for_target(struct store *s, int64_t target_id, const struc
 {
     return listing_page(s->db, ACTION_COLUMNS,
                         "actions a JOIN targets t ON t.id = a.target_id WHERE a.target_id = ?",
-                        target_id, action_sort_fields, "a.id DESC", q, a, sizeof(**items),
-                        read_action_item, (void **)items, count, total, err);
+                        target_id, action_sort_fields, action_filter_fields, "a.id DESC", q, a,
+                        sizeof(**items), read_action_item, (void **)items, count, total, err);
 }
 
 int store_action_list_active(struct store *s, int64_t target_id, struct arena *a,
@@ -247,6 +278,6 @@ int store_action_status_list(struct store *s, int64_t action_id, const struct li
 {
     return listing_page(s->db, "id, action_id, status, code, messages, occurred_at, reported_at",
                         "action_statuses WHERE action_id = ?", action_id, status_sort_fields,
-                        "id DESC", q, a, sizeof(**items), read_status_item, (void **)items, count,
-                        total, err);
+                        status_filter_fields, "id DESC", q, a, sizeof(**items), read_status_item,
+                        (void **)items, count, total, err);
 }

@@ -17,6 +17,23 @@
     "ds_modules m JOIN software_modules sm ON sm.id = m.sm_id"                                     \
     " JOIN sm_types st ON st.id = sm.type_id WHERE m.ds_id = ?"
 
+static const struct filter_field module_filter_fields[] = {
+    {"id", FILTER_INT, "sm.id"},
+    {"name", FILTER_TEXT, "sm.name"},
+    {"version", FILTER_TEXT, "sm.version"},
+    {"description", FILTER_TEXT, "sm.description"},
+    {"vendor", FILTER_TEXT, "sm.vendor"},
+    {"type", FILTER_TEXT, "st.type_key"},
+    {"type.key", FILTER_TEXT, "st.type_key"},
+    {"type.name", FILTER_TEXT, "st.name"},
+    {"type.id", FILTER_INT, "st.id"},
+    {"createdat", FILTER_INT, "sm.created_at"},
+    {"createdby", FILTER_TEXT, "sm.created_by"},
+    {"lastmodifiedat", FILTER_INT, "sm.last_modified_at"},
+    {"lastmodifiedby", FILTER_TEXT, "sm.last_modified_by"},
+    {NULL, 0, NULL},
+};
+
 static const struct sort_field sm_sort_fields[] = {
     {"id", "sm.id"},
     {"name", "sm.name"},
@@ -225,8 +242,9 @@ int store_ds_modules(struct store *s, int64_t ds_id, const struct list_query *q,
                      struct software_module **items, size_t *count, int64_t *total,
                      struct error *err)
 {
-    return listing_page(s->db, SM_COLUMNS, DS_SM_FROM, ds_id, sm_sort_fields, "sm.id ASC", q, a,
-                        sizeof(**items), read_sm, (void **)items, count, total, err);
+    return listing_page(s->db, SM_COLUMNS, DS_SM_FROM, ds_id, sm_sort_fields, module_filter_fields,
+                        "sm.id ASC", q, a, sizeof(**items), read_sm, (void **)items, count, total,
+                        err);
 }
 
 int store_ds_modules_all(struct store *s, int64_t ds_id, struct arena *a,

@@ -21,6 +21,24 @@
 
 #define DS_FROM "distribution_sets d JOIN ds_types t ON t.id = d.type_id"
 
+/* hawkBit's DistributionSetFields (reference f.3). */
+static const struct filter_field ds_filter_fields[] = {
+    {"id", FILTER_INT, "d.id"},
+    {"name", FILTER_TEXT, "d.name"},
+    {"version", FILTER_TEXT, "d.version"},
+    {"description", FILTER_TEXT, "d.description"},
+    {"type", FILTER_TEXT, "t.type_key"},
+    {"type.key", FILTER_TEXT, "t.type_key"},
+    {"type.name", FILTER_TEXT, "t.name"},
+    {"type.id", FILTER_INT, "t.id"},
+    {"valid", FILTER_TEXT, "CASE d.valid WHEN 1 THEN 'true' ELSE 'false' END"},
+    {"createdat", FILTER_INT, "d.created_at"},
+    {"createdby", FILTER_TEXT, "d.created_by"},
+    {"lastmodifiedat", FILTER_INT, "d.last_modified_at"},
+    {"lastmodifiedby", FILTER_TEXT, "d.last_modified_by"},
+    {NULL, 0, NULL},
+};
+
 static const struct sort_field ds_sort_fields[] = {
     {"id", "d.id"},
     {"name", "d.name"},
@@ -240,8 +258,8 @@ int store_ds_list(struct store *s, const struct list_query *q, struct arena *a,
                   struct distribution_set **items, size_t *count, int64_t *total, struct error *err)
 {
     return listing_page(s->db, DS_COLUMNS, DS_FROM " WHERE d.deleted = 0", -1, ds_sort_fields,
-                        "d.id ASC", q, a, sizeof(**items), read_ds, (void **)items, count, total,
-                        err);
+                        ds_filter_fields, "d.id ASC", q, a, sizeof(**items), read_ds,
+                        (void **)items, count, total, err);
 }
 
 int store_ds_lock(struct store *s, int64_t id, struct error *err)

@@ -37,6 +37,20 @@ static void read_audit(struct db_stmt *st, int col, struct arena *a, struct audi
     out->last_modified_by = arena_strdup(a, db_col_text(st, col + 3));
 }
 
+/* The fields of every type entity (reference f.3). */
+static const struct filter_field type_filter_fields[] = {
+    {"id", FILTER_INT, "t.id"},
+    {"key", FILTER_TEXT, "t.type_key"},
+    {"name", FILTER_TEXT, "t.name"},
+    {"description", FILTER_TEXT, "t.description"},
+    {"colour", FILTER_TEXT, "t.colour"},
+    {"createdat", FILTER_INT, "t.created_at"},
+    {"createdby", FILTER_TEXT, "t.created_by"},
+    {"lastmodifiedat", FILTER_INT, "t.last_modified_at"},
+    {"lastmodifiedby", FILTER_TEXT, "t.last_modified_by"},
+    {NULL, 0, NULL},
+};
+
 static void read_ds_type(struct db_stmt *st, struct arena *a, void *item)
 {
     struct ds_type *t = item;
@@ -244,8 +258,8 @@ int store_ds_type_list(struct store *s, const struct list_query *q, struct arena
                        struct ds_type **items, size_t *count, int64_t *total, struct error *err)
 {
     return listing_page(s->db, DS_TYPE_COLUMNS, "ds_types t WHERE t.deleted = 0", -1,
-                        ds_type_sort_fields, "t.id ASC", q, a, sizeof(**items), read_ds_type,
-                        (void **)items, count, total, err);
+                        ds_type_sort_fields, type_filter_fields, "t.id ASC", q, a, sizeof(**items),
+                        read_ds_type, (void **)items, count, total, err);
 }
 
 int store_ds_type_elements(struct store *s, int64_t ds_type_id, bool mandatory, struct arena *a,

@@ -71,23 +71,49 @@ int listing_order_by(const struct sort_field *fields, const char *sort, const ch
     return 0;
 }
 
-int listing_check_filter(const struct list_query *q, struct error *err)
+/* from_where plus the compiled filter of q (if any), ANDed to its WHERE. */
+static int filtered_from(const char *from_where, const struct filter_field *filters,
+                         const struct list_query *q, struct arena *a, const char **out,
+                         struct filter_sql *filter, struct error *err)
 {
-    if (q->q && *q->q)
-        return err_set(err, ERR_INVALID, "rest.param.rsqlParamSyntax",
-                       "Filtering with q= is not supported by this server version");
+    memset(filter, 0, sizeof(*filter));
+    *out = from_where;
+    if (!q->q || !*q->q)
+        return 0;
+    if (!filters)
+        return err_set(err, ERR_INVALID, "rest.param.rsqlInvalidField",
+                       "This collection cannot be filtered with q=");
+    int rc = filter_compile(q->q, filters, a, filter, err);
+    if (rc < 0)
+        return rc;
+    /* from_where is one of the stores' own literals: a WHERE in it is the clause. */
+    *out = arena_sprintf(a, "%s%s%s", from_where,
+                         strstr(from_where, " WHERE ") ? " AND " : " WHERE ", filter->sql);
     return 0;
 }
 
-static int count_rows(struct db *db, const char *from_where, int64_t bound_id, struct arena *a,
-                      int64_t *total, struct error *err)
+static void bind_all(struct db_stmt *st, int64_t bound_id, const struct filter_sql *filter)
+{
+    int idx = 1;
+    if (bound_id >= 0)
+        db_bind_int(st, idx++, bound_id);
+    for (size_t i = 0; i < filter->n_params; i++, idx++) {
+        if (filter->params[i].is_int)
+            db_bind_int(st, idx, filter->params[i].i);
+        else
+            db_bind_text(st, idx, filter->params[i].s);
+    }
+}
+
+static int count_rows(struct db *db, const char *from_where, int64_t bound_id,
+                      const struct filter_sql *filter, struct arena *a, int64_t *total,
+                      struct error *err)
 {
     struct db_stmt *st =
         db_prepare_temp(db, arena_sprintf(a, "SELECT COUNT(*) FROM %s", from_where), err);
     if (!st)
         return -ERR_INTERNAL;
-    if (bound_id >= 0)
-        db_bind_int(st, 1, bound_id);
+    bind_all(st, bound_id, filter);
     int rc = db_step(st, err);
     *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
     db_done(st);
@@ -95,25 +121,25 @@ static int count_rows(struct db *db, const char *from_where, int64_t bound_id, s
 }
 
 int listing_page(struct db *db, const char *columns, const char *from_where, int64_t bound_id,
-                 const struct sort_field *fields, const char *default_order,
-                 const struct list_query *q, struct arena *a, size_t item_size,
-                 listing_read_fn read, void **items, size_t *count, int64_t *total,
-                 struct error *err)
+                 const struct sort_field *fields, const struct filter_field *filters,
+                 const char *default_order, const struct list_query *q, struct arena *a,
+                 size_t item_size, listing_read_fn read, void **items, size_t *count,
+                 int64_t *total, struct error *err)
 {
     const char *order;
+    struct filter_sql filter;
     int rc;
-    if (listing_check_filter(q, err) < 0 ||
-        listing_order_by(fields, q->sort, default_order, a, &order, err) < 0)
+    if (listing_order_by(fields, q->sort, default_order, a, &order, err) < 0 ||
+        filtered_from(from_where, filters, q, a, &from_where, &filter, err) < 0)
         return -ERR_INVALID;
-    if ((rc = count_rows(db, from_where, bound_id, a, total, err)) < 0)
+    if ((rc = count_rows(db, from_where, bound_id, &filter, a, total, err)) < 0)
         return rc;
     const char *sql = arena_sprintf(a, "SELECT %s FROM %s%s LIMIT %lld OFFSET %lld", columns,
                                     from_where, order, (long long)q->limit, (long long)q->offset);
     struct db_stmt *st = db_prepare_temp(db, sql, err);
     if (!st)
         return -ERR_INTERNAL;
-    if (bound_id >= 0)
-        db_bind_int(st, 1, bound_id);
+    bind_all(st, bound_id, &filter);
     size_t cap = q->limit > 0 ? (size_t)q->limit : 1;
     char *out = arena_alloc(a, item_size * cap);
     *count = 0;

@@ -6,6 +6,7 @@
 #ifndef FALCONET_STORE_LISTING_H
 #define FALCONET_STORE_LISTING_H
 
+#include "store/filter.h"
 #include "store/model.h"
 #include "util/arena.h"
 #include "util/error.h"
@@ -24,9 +25,6 @@ struct sort_field {
 int listing_order_by(const struct sort_field *fields, const char *sort, const char *default_order,
                      struct arena *a, const char **out, struct error *err);
 
-/** Rejects a FIQL filter until the query language is available. */
-int listing_check_filter(const struct list_query *q, struct error *err);
-
 struct db;
 struct db_stmt;
 
@@ -35,12 +33,14 @@ typedef void (*listing_read_fn)(struct db_stmt *st, struct arena *a, void *item)
 
 /** One page of a listing: counts the rows of "FROM <from_where>" into *total, then
  * selects `columns` over the same clause, sorted by q->sort (checked against
- * `fields`; default_order when absent) and cut to q's offset/limit. When bound_id >= 0
- * it is bound to the first `?` of from_where in both queries. *items becomes an
- * arena array of *count elements of item_size bytes, each filled by read. Rejects a
- * q= filter (listing_check_filter). */
+ * `fields`; default_order when absent) and cut to q's offset/limit. A q->q filter
+ * is compiled against `filters` (store/filter.h) and added to the clause with AND.
+ * When bound_id >= 0 it is bound to the first `?` of from_where in both queries.
+ * *items becomes an arena array of *count elements of item_size bytes, each filled
+ * by read. */
 int listing_page(struct db *db, const char *columns, const char *from_where, int64_t bound_id,
-                 const struct sort_field *fields, const char *default_order,
+                 const struct sort_field *fields, const struct filter_field *filters,
+                 const char *default_order,
                  const struct list_query *q, struct arena *a, size_t item_size,
                  listing_read_fn read, void **items, size_t *count, int64_t *total,
                  struct error *err);

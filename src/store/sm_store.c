@@ -11,7 +11,8 @@
     "m.id, m.type_id, t.type_key, t.name, m.name, m.version, m.description, m.vendor,"             \
     " m.encrypted, m.locked, m.deleted, m.created_at, m.created_by, m.last_modified_at,"           \
     " m.last_modified_by"
-#define SM_FROM " FROM software_modules m JOIN sm_types t ON t.id = m.type_id"
+#define SM_FROM_TABLES "software_modules m JOIN sm_types t ON t.id = m.type_id"
+#define SM_FROM " FROM " SM_FROM_TABLES
 
 static const struct sort_field sm_sort_fields[] = {
     {"id", "m.id"},
@@ -25,6 +26,24 @@ static const struct sort_field sm_sort_fields[] = {
     {"lastModifiedAt", "m.last_modified_at"},
     {"lastModifiedBy", "m.last_modified_by"},
     {NULL, NULL},
+};
+
+/* hawkBit's SoftwareModuleFields (reference f.3). */
+static const struct filter_field sm_filter_fields[] = {
+    {"id", FILTER_INT, "m.id"},
+    {"name", FILTER_TEXT, "m.name"},
+    {"version", FILTER_TEXT, "m.version"},
+    {"description", FILTER_TEXT, "m.description"},
+    {"vendor", FILTER_TEXT, "m.vendor"},
+    {"type", FILTER_TEXT, "t.type_key"},
+    {"type.key", FILTER_TEXT, "t.type_key"},
+    {"type.name", FILTER_TEXT, "t.name"},
+    {"type.id", FILTER_INT, "t.id"},
+    {"createdat", FILTER_INT, "m.created_at"},
+    {"createdby", FILTER_TEXT, "m.created_by"},
+    {"lastmodifiedat", FILTER_INT, "m.last_modified_at"},
+    {"lastmodifiedby", FILTER_TEXT, "m.last_modified_by"},
+    {NULL, 0, NULL},
 };
 
 static void read_sm(struct db_stmt *st, struct arena *a, struct software_module *m)
@@ -222,31 +241,15 @@ int store_sm_delete(struct store *s, int64_t id, const char *actor, struct arena
     return store_commit(s, err);
 }
 
+static void read_sm_item(struct db_stmt *st, struct arena *a, void *item)
+{
+    read_sm(st, a, item);
+}
+
 int store_sm_list(struct store *s, const struct list_query *q, struct arena *a,
                   struct software_module **items, size_t *count, int64_t *total, struct error *err)
 {
-    const char *order;
-    if (listing_check_filter(q, err) < 0 ||
-        listing_order_by(sm_sort_fields, q->sort, "m.id ASC", a, &order, err) < 0)
-        return -ERR_INVALID;
-    struct db_stmt *st =
-        db_prepare(s->db, "SELECT COUNT(*) FROM software_modules WHERE deleted = 0", err);
-    if (!st)
-        return -ERR_INTERNAL;
-    int rc = db_step(st, err);
-    *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    const char *sql = arena_sprintf(
-        a, "SELECT " SM_COLUMNS SM_FROM " WHERE m.deleted = 0%s LIMIT %lld OFFSET %lld", order,
-        (long long)q->limit, (long long)q->offset);
-    if (!(st = db_prepare_temp(s->db, sql, err)))
-        return -ERR_INTERNAL;
-    *items = arena_alloc(a, sizeof(**items) * (size_t)(q->limit > 0 ? q->limit : 1));
-    *count = 0;
-    while ((rc = db_step(st, err)) == DB_ROW && *count < (size_t)q->limit)
-        read_sm(st, a, &(*items)[(*count)++]);
-    db_done(st);
-    return rc < 0 ? rc : 0;
+    return listing_page(s->db, SM_COLUMNS, SM_FROM_TABLES " WHERE m.deleted = 0", -1,
+                        sm_sort_fields, sm_filter_fields, "m.id ASC", q, a, sizeof(**items),
+                        read_sm_item, (void **)items, count, total, err);
 }

@@ -23,6 +23,21 @@ static const struct sort_field type_sort_fields[] = {
     {NULL, NULL},
 };
 
+/* The fields of every type entity, plus maxassignments (reference f.3). */
+static const struct filter_field sm_type_filter_fields[] = {
+    {"id", FILTER_INT, "t.id"},
+    {"key", FILTER_TEXT, "t.type_key"},
+    {"name", FILTER_TEXT, "t.name"},
+    {"description", FILTER_TEXT, "t.description"},
+    {"colour", FILTER_TEXT, "t.colour"},
+    {"maxassignments", FILTER_INT, "t.max_assignments"},
+    {"createdat", FILTER_INT, "t.created_at"},
+    {"createdby", FILTER_TEXT, "t.created_by"},
+    {"lastmodifiedat", FILTER_INT, "t.last_modified_at"},
+    {"lastmodifiedby", FILTER_TEXT, "t.last_modified_by"},
+    {NULL, 0, NULL},
+};
+
 static void read_type(struct db_stmt *st, struct arena *a, struct sm_type *t)
 {
     t->id = db_col_int(st, 0);
@@ -185,32 +200,15 @@ int store_sm_type_delete(struct store *s, int64_t id, const char *actor, struct 
     return store_commit(s, err);
 }
 
+static void read_type_item(struct db_stmt *st, struct arena *a, void *item)
+{
+    read_type(st, a, item);
+}
+
 int store_sm_type_list(struct store *s, const struct list_query *q, struct arena *a,
                        struct sm_type **items, size_t *count, int64_t *total, struct error *err)
 {
-    const char *order;
-    if (listing_check_filter(q, err) < 0 ||
-        listing_order_by(type_sort_fields, q->sort, "t.id ASC", a, &order, err) < 0)
-        return -ERR_INVALID;
-    struct db_stmt *st =
-        db_prepare(s->db, "SELECT COUNT(*) FROM sm_types t WHERE t.deleted = 0", err);
-    if (!st)
-        return -ERR_INTERNAL;
-    int rc = db_step(st, err);
-    *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    const char *sql = arena_sprintf(a,
-                                    "SELECT " TYPE_COLUMNS " FROM sm_types t WHERE t.deleted = 0"
-                                    "%s LIMIT %lld OFFSET %lld",
-                                    order, (long long)q->limit, (long long)q->offset);
-    if (!(st = db_prepare_temp(s->db, sql, err)))
-        return -ERR_INTERNAL;
-    *items = arena_alloc(a, sizeof(**items) * (size_t)(q->limit > 0 ? q->limit : 1));
-    *count = 0;
-    while ((rc = db_step(st, err)) == DB_ROW && *count < (size_t)q->limit)
-        read_type(st, a, &(*items)[(*count)++]);
-    db_done(st);
-    return rc < 0 ? rc : 0;
+    return listing_page(s->db, TYPE_COLUMNS, "sm_types t WHERE t.deleted = 0", -1, type_sort_fields,
+                        sm_type_filter_fields, "t.id ASC", q, a, sizeof(**items), read_type_item,
+                        (void **)items, count, total, err);
 }

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #define TARGET_COLUMNS                                                                             \
-    "t.id, t.controller_id, t.name, t.description, t.security_token, t.address,"                  \
-    " t.update_status, t.request_attributes, t.assigned_ds_id, t.installed_ds_id,"                \
-    " t.installed_at, t.last_request_at, t.target_type_id, t.created_at, t.created_by,"           \
+    "t.id, t.controller_id, t.name, t.description, t.security_token, t.address,"                   \
+    " t.update_status, t.request_attributes, t.assigned_ds_id, t.installed_ds_id,"                 \
+    " t.installed_at, t.last_request_at, t.target_type_id, t.created_at, t.created_by,"            \
     " t.last_modified_at, t.last_modified_by, t.auto_confirm_active"
 
 static const struct sort_field target_sort_fields[] = {
@@ -26,6 +26,31 @@ static const struct sort_field target_sort_fields[] = {
     {"address", "t.address"},
     {"ipAddress", "t.address"},
     {NULL, NULL},
+};
+
+/* hawkBit's TargetFields (reference f.3); `id` is the controllerId. */
+static const struct filter_field target_filter_fields[] = {
+    {"id", FILTER_TEXT, "t.controller_id"},
+    {"controllerid", FILTER_TEXT, "t.controller_id"},
+    {"name", FILTER_TEXT, "t.name"},
+    {"description", FILTER_TEXT, "t.description"},
+    {"updatestatus", FILTER_TEXT, "t.update_status"},
+    {"ipaddress", FILTER_TEXT, "t.address"},
+    {"attribute", FILTER_ATTRIBUTE, "t.id"},
+    {"assignedds.name", FILTER_TEXT,
+     "(SELECT d.name FROM distribution_sets d WHERE d.id = t.assigned_ds_id)"},
+    {"assignedds.version", FILTER_TEXT,
+     "(SELECT d.version FROM distribution_sets d WHERE d.id = t.assigned_ds_id)"},
+    {"installedds.name", FILTER_TEXT,
+     "(SELECT d.name FROM distribution_sets d WHERE d.id = t.installed_ds_id)"},
+    {"installedds.version", FILTER_TEXT,
+     "(SELECT d.version FROM distribution_sets d WHERE d.id = t.installed_ds_id)"},
+    {"lastcontrollerrequestat", FILTER_INT, "t.last_request_at"},
+    {"createdat", FILTER_INT, "t.created_at"},
+    {"createdby", FILTER_TEXT, "t.created_by"},
+    {"lastmodifiedat", FILTER_INT, "t.last_modified_at"},
+    {"lastmodifiedby", FILTER_TEXT, "t.last_modified_by"},
+    {NULL, 0, NULL},
 };
 
 static void read_target(struct db_stmt *st, struct arena *a, struct target *t)
@@ -151,11 +176,11 @@ int store_target_set_state(struct store *s, int64_t target_id, const char *updat
                            int64_t assigned_ds_id, int64_t installed_ds_id, int64_t installed_at,
                            struct error *err)
 {
-    struct db_stmt *st = db_prepare(
-        s->db,
-        "UPDATE targets SET update_status = ?, assigned_ds_id = ?, installed_ds_id = ?,"
-        " installed_at = COALESCE(?, installed_at) WHERE id = ?",
-        err);
+    struct db_stmt *st =
+        db_prepare(s->db,
+                   "UPDATE targets SET update_status = ?, assigned_ds_id = ?, installed_ds_id = ?,"
+                   " installed_at = COALESCE(?, installed_at) WHERE id = ?",
+                   err);
     if (!st)
         return -ERR_INTERNAL;
     db_bind_text(st, 1, update_status);
@@ -189,8 +214,8 @@ static int list_where(struct store *s, const char *from_where, int64_t bound_id,
                       size_t *count, int64_t *total, struct error *err)
 {
     return listing_page(s->db, TARGET_COLUMNS, from_where, bound_id, target_sort_fields,
-                        "t.controller_id ASC", q, a, sizeof(**items), read_target_item,
-                        (void **)items, count, total, err);
+                        target_filter_fields, "t.controller_id ASC", q, a, sizeof(**items),
+                        read_target_item, (void **)items, count, total, err);
 }
 
 int store_target_list(struct store *s, const struct list_query *q, struct arena *a,

@@ -270,18 +270,6 @@ static void test_short_names_with_long_columns_stay_in_bounds(void **state)
     assert_int_equal(strlen(out), strlen(" ORDER BY ") + strlen(long_column) + strlen(" DESC"));
 }
 
-static void test_filter_rejected_until_supported(void **state)
-{
-    struct fixture *f = *state;
-    struct list_query q = {0};
-    assert_int_equal(listing_check_filter(&q, &f->err), 0);
-    q.q = "";
-    assert_int_equal(listing_check_filter(&q, &f->err), 0);
-    q.q = "name==x";
-    assert_int_equal(listing_check_filter(&q, &f->err), -ERR_INVALID);
-    assert_string_equal(f->err.code, "rest.param.rsqlParamSyntax");
-}
-
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -298,7 +286,6 @@ int main(void)
         T(test_embedded_nul_ends_the_expression),
         T(test_many_terms),
         T(test_short_names_with_long_columns_stay_in_bounds),
-        T(test_filter_rejected_until_supported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
