@@ -18,20 +18,20 @@
     " JOIN sm_types st ON st.id = sm.type_id WHERE m.ds_id = ?"
 
 static const struct filter_field module_filter_fields[] = {
-    {"id", FILTER_INT, "sm.id"},
-    {"name", FILTER_TEXT, "sm.name"},
-    {"version", FILTER_TEXT, "sm.version"},
-    {"description", FILTER_TEXT, "sm.description"},
-    {"vendor", FILTER_TEXT, "sm.vendor"},
-    {"type", FILTER_TEXT, "st.type_key"},
-    {"type.key", FILTER_TEXT, "st.type_key"},
-    {"type.name", FILTER_TEXT, "st.name"},
-    {"type.id", FILTER_INT, "st.id"},
-    {"createdat", FILTER_INT, "sm.created_at"},
-    {"createdby", FILTER_TEXT, "sm.created_by"},
-    {"lastmodifiedat", FILTER_INT, "sm.last_modified_at"},
-    {"lastmodifiedby", FILTER_TEXT, "sm.last_modified_by"},
-    {NULL, 0, NULL},
+    {"id", FILTER_INT, "sm.id", NULL},
+    {"name", FILTER_TEXT, "sm.name", NULL},
+    {"version", FILTER_TEXT, "sm.version", NULL},
+    {"description", FILTER_TEXT, "sm.description", NULL},
+    {"vendor", FILTER_TEXT, "sm.vendor", NULL},
+    {"type", FILTER_TEXT, "st.type_key", NULL},
+    {"type.key", FILTER_TEXT, "st.type_key", NULL},
+    {"type.name", FILTER_TEXT, "st.name", NULL},
+    {"type.id", FILTER_INT, "st.id", NULL},
+    {"createdat", FILTER_INT, "sm.created_at", NULL},
+    {"createdby", FILTER_TEXT, "sm.created_by", NULL},
+    {"lastmodifiedat", FILTER_INT, "sm.last_modified_at", NULL},
+    {"lastmodifiedby", FILTER_TEXT, "sm.last_modified_by", NULL},
+    {NULL, 0, NULL, NULL},
 };
 
 static const struct sort_field sm_sort_fields[] = {

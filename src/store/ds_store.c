@@ -23,20 +23,20 @@
 
 /* hawkBit's DistributionSetFields (reference f.3). */
 static const struct filter_field ds_filter_fields[] = {
-    {"id", FILTER_INT, "d.id"},
-    {"name", FILTER_TEXT, "d.name"},
-    {"version", FILTER_TEXT, "d.version"},
-    {"description", FILTER_TEXT, "d.description"},
-    {"type", FILTER_TEXT, "t.type_key"},
-    {"type.key", FILTER_TEXT, "t.type_key"},
-    {"type.name", FILTER_TEXT, "t.name"},
-    {"type.id", FILTER_INT, "t.id"},
-    {"valid", FILTER_TEXT, "CASE d.valid WHEN 1 THEN 'true' ELSE 'false' END"},
-    {"createdat", FILTER_INT, "d.created_at"},
-    {"createdby", FILTER_TEXT, "d.created_by"},
-    {"lastmodifiedat", FILTER_INT, "d.last_modified_at"},
-    {"lastmodifiedby", FILTER_TEXT, "d.last_modified_by"},
-    {NULL, 0, NULL},
+    {"id", FILTER_INT, "d.id", NULL},
+    {"name", FILTER_TEXT, "d.name", NULL},
+    {"version", FILTER_TEXT, "d.version", NULL},
+    {"description", FILTER_TEXT, "d.description", NULL},
+    {"type", FILTER_TEXT, "t.type_key", NULL},
+    {"type.key", FILTER_TEXT, "t.type_key", NULL},
+    {"type.name", FILTER_TEXT, "t.name", NULL},
+    {"type.id", FILTER_INT, "t.id", NULL},
+    {"valid", FILTER_TEXT, "CASE d.valid WHEN 1 THEN 'true' ELSE 'false' END", NULL},
+    {"createdat", FILTER_INT, "d.created_at", NULL},
+    {"createdby", FILTER_TEXT, "d.created_by", NULL},
+    {"lastmodifiedat", FILTER_INT, "d.last_modified_at", NULL},
+    {"lastmodifiedby", FILTER_TEXT, "d.last_modified_by", NULL},
+    {NULL, 0, NULL, NULL},
 };
 
 static const struct sort_field ds_sort_fields[] = {

@@ -39,16 +39,16 @@ static void read_audit(struct db_stmt *st, int col, struct arena *a, struct audi
 
 /* The fields of every type entity (reference f.3). */
 static const struct filter_field type_filter_fields[] = {
-    {"id", FILTER_INT, "t.id"},
-    {"key", FILTER_TEXT, "t.type_key"},
-    {"name", FILTER_TEXT, "t.name"},
-    {"description", FILTER_TEXT, "t.description"},
-    {"colour", FILTER_TEXT, "t.colour"},
-    {"createdat", FILTER_INT, "t.created_at"},
-    {"createdby", FILTER_TEXT, "t.created_by"},
-    {"lastmodifiedat", FILTER_INT, "t.last_modified_at"},
-    {"lastmodifiedby", FILTER_TEXT, "t.last_modified_by"},
-    {NULL, 0, NULL},
+    {"id", FILTER_INT, "t.id", NULL},
+    {"key", FILTER_TEXT, "t.type_key", NULL},
+    {"name", FILTER_TEXT, "t.name", NULL},
+    {"description", FILTER_TEXT, "t.description", NULL},
+    {"colour", FILTER_TEXT, "t.colour", NULL},
+    {"createdat", FILTER_INT, "t.created_at", NULL},
+    {"createdby", FILTER_TEXT, "t.created_by", NULL},
+    {"lastmodifiedat", FILTER_INT, "t.last_modified_at", NULL},
+    {"lastmodifiedby", FILTER_TEXT, "t.last_modified_by", NULL},
+    {NULL, 0, NULL, NULL},
 };
 
 static void read_ds_type(struct db_stmt *st, struct arena *a, void *item)

@@ -60,7 +60,7 @@ static const struct filter_field *lookup(const struct filter_field *fields, cons
     *key = NULL;
     for (const struct filter_field *f = fields; f->name; f++) {
         size_t n = strlen(f->name);
-        if (f->kind == FILTER_ATTRIBUTE) {
+        if (f->kind == FILTER_MAP && f->map->key) {
             if (strncasecmp(selector, f->name, n) == 0 && selector[n] == '.' && selector[n + 1]) {
                 *key = selector + n + 1;
                 return f;
@@ -84,7 +84,7 @@ static int unknown_field(const struct filter_field *fields, const char *selector
         if (used)
             strcat(names, ", ");
         strcat(names, f->name);
-        if (f->kind == FILTER_ATTRIBUTE)
+        if (f->kind == FILTER_MAP && f->map->key)
             strcat(names, ".<key>");
     }
     return err_set(err, ERR_INVALID, "rest.param.rsqlInvalidField",
@@ -285,12 +285,16 @@ static int int_condition(struct builder *b, const char *col, const struct fiql_n
     return 0;
 }
 
-/* ---- controller attributes ---- */
+/* ---- rows of other tables ---- */
 
-/* attribute.<key> OP value: EXISTS over the attribute rows; != and =out= become
- * NOT EXISTS of the positive test, so targets without the key match them too. */
-static void attribute_condition(struct builder *b, const char *target_id, const char *key,
-                                const struct fiql_node *n)
+const struct filter_map filter_target_attributes = {"target_attributes", "target_id", "attr_key",
+                                                    "attr_value"};
+
+/* A map selector: EXISTS over the owned rows (picked by key when the map has
+ * keys); != and =out= become NOT EXISTS of the positive test, so entities without
+ * any such row match them too ("has no tag x", "attribute x missing or not v"). */
+static void map_condition(struct builder *b, const char *owner_id, const struct filter_map *m,
+                          const char *key, const struct fiql_node *n)
 {
     struct fiql_node positive = *n;
     bool negative = n->op == FIQL_NE || n->op == FIQL_OUT;
@@ -298,13 +302,21 @@ static void attribute_condition(struct builder *b, const char *target_id, const 
         positive.op = FIQL_EQ;
     else if (n->op == FIQL_OUT)
         positive.op = FIQL_IN;
-    put(b, negative ? "NOT EXISTS (" : "EXISTS (");
-    put(b, "SELECT 1 FROM target_attributes fa WHERE fa.target_id = ");
-    put(b, target_id);
-    put(b, " AND LOWER(fa.attr_key) = LOWER(");
-    param_text(b, literal(b->a, key));
-    put(b, ") AND ");
-    text_condition(b, "fa.attr_value", &positive);
+    put(b, negative ? "NOT EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+    put(b, m->table);
+    put(b, " fm WHERE fm.");
+    put(b, m->owner);
+    put(b, " = ");
+    put(b, owner_id);
+    if (m->key) {
+        put(b, " AND LOWER(fm.");
+        put(b, m->key);
+        put(b, ") = LOWER(");
+        param_text(b, literal(b->a, key));
+        put(b, ")");
+    }
+    put(b, " AND ");
+    text_condition(b, arena_sprintf(b->a, "fm.%s", m->value), &positive);
     put(b, ")");
 }
 
@@ -349,8 +361,8 @@ static int compile_node(struct builder *b, const struct fiql_node *n,
         return 0;
     case FILTER_INT:
         return int_condition(b, f->column, n, err);
-    case FILTER_ATTRIBUTE:
-        attribute_condition(b, f->column, key, n);
+    case FILTER_MAP:
+        map_condition(b, f->column, f->map, key, n);
         return 0;
     }
     return err_set(err, ERR_INTERNAL, NULL, "unknown filter field kind");

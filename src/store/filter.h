@@ -16,15 +16,29 @@
 #include <stdint.h>
 
 enum filter_kind {
-    FILTER_TEXT,      /* a string column, case-insensitive */
-    FILTER_INT,       /* an integer column (ids, epoch ms) */
-    FILTER_ATTRIBUTE, /* "<name>.<key>": a target's controller attribute; column = target id */
+    FILTER_TEXT, /* a string column, case-insensitive */
+    FILTER_INT,  /* an integer column (ids, epoch ms) */
+    FILTER_MAP,  /* rows of another table owned by the entity, tested with EXISTS */
 };
+
+/* The rows a FILTER_MAP selector looks at: `table` (a table name or a parenthesised
+ * subquery) with the entity's id in column `owner` and the compared text in
+ * `value`. With `key` set the selector is "<name>.<key>" and rows are picked by
+ * that key column (controller attributes, metadata); without it the selector is
+ * "<name>" alone and any row may match (tags). */
+struct filter_map {
+    const char *table, *owner, *key, *value;
+};
+
+/* Controller attributes of targets: attribute.<key>. */
+extern const struct filter_map filter_target_attributes;
 
 struct filter_field {
     const char *name; /* hawkBit selector, matched case-insensitively; NULL ends the table */
     enum filter_kind kind;
-    const char *column; /* SQL expression over the listing's tables */
+    const char *column;           /* SQL expression over the listing's tables; for FILTER_MAP the
+                                     entity's id */
+    const struct filter_map *map; /* FILTER_MAP only */
 };
 
 struct filter_param {

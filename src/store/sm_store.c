@@ -30,20 +30,20 @@ static const struct sort_field sm_sort_fields[] = {
 
 /* hawkBit's SoftwareModuleFields (reference f.3). */
 static const struct filter_field sm_filter_fields[] = {
-    {"id", FILTER_INT, "m.id"},
-    {"name", FILTER_TEXT, "m.name"},
-    {"version", FILTER_TEXT, "m.version"},
-    {"description", FILTER_TEXT, "m.description"},
-    {"vendor", FILTER_TEXT, "m.vendor"},
-    {"type", FILTER_TEXT, "t.type_key"},
-    {"type.key", FILTER_TEXT, "t.type_key"},
-    {"type.name", FILTER_TEXT, "t.name"},
-    {"type.id", FILTER_INT, "t.id"},
-    {"createdat", FILTER_INT, "m.created_at"},
-    {"createdby", FILTER_TEXT, "m.created_by"},
-    {"lastmodifiedat", FILTER_INT, "m.last_modified_at"},
-    {"lastmodifiedby", FILTER_TEXT, "m.last_modified_by"},
-    {NULL, 0, NULL},
+    {"id", FILTER_INT, "m.id", NULL},
+    {"name", FILTER_TEXT, "m.name", NULL},
+    {"version", FILTER_TEXT, "m.version", NULL},
+    {"description", FILTER_TEXT, "m.description", NULL},
+    {"vendor", FILTER_TEXT, "m.vendor", NULL},
+    {"type", FILTER_TEXT, "t.type_key", NULL},
+    {"type.key", FILTER_TEXT, "t.type_key", NULL},
+    {"type.name", FILTER_TEXT, "t.name", NULL},
+    {"type.id", FILTER_INT, "t.id", NULL},
+    {"createdat", FILTER_INT, "m.created_at", NULL},
+    {"createdby", FILTER_TEXT, "m.created_by", NULL},
+    {"lastmodifiedat", FILTER_INT, "m.last_modified_at", NULL},
+    {"lastmodifiedby", FILTER_TEXT, "m.last_modified_by", NULL},
+    {NULL, 0, NULL, NULL},
 };
 
 static void read_sm(struct db_stmt *st, struct arena *a, struct software_module *m)

@@ -25,17 +25,17 @@ static const struct sort_field type_sort_fields[] = {
 
 /* The fields of every type entity, plus maxassignments (reference f.3). */
 static const struct filter_field sm_type_filter_fields[] = {
-    {"id", FILTER_INT, "t.id"},
-    {"key", FILTER_TEXT, "t.type_key"},
-    {"name", FILTER_TEXT, "t.name"},
-    {"description", FILTER_TEXT, "t.description"},
-    {"colour", FILTER_TEXT, "t.colour"},
-    {"maxassignments", FILTER_INT, "t.max_assignments"},
-    {"createdat", FILTER_INT, "t.created_at"},
-    {"createdby", FILTER_TEXT, "t.created_by"},
-    {"lastmodifiedat", FILTER_INT, "t.last_modified_at"},
-    {"lastmodifiedby", FILTER_TEXT, "t.last_modified_by"},
-    {NULL, 0, NULL},
+    {"id", FILTER_INT, "t.id", NULL},
+    {"key", FILTER_TEXT, "t.type_key", NULL},
+    {"name", FILTER_TEXT, "t.name", NULL},
+    {"description", FILTER_TEXT, "t.description", NULL},
+    {"colour", FILTER_TEXT, "t.colour", NULL},
+    {"maxassignments", FILTER_INT, "t.max_assignments", NULL},
+    {"createdat", FILTER_INT, "t.created_at", NULL},
+    {"createdby", FILTER_TEXT, "t.created_by", NULL},
+    {"lastmodifiedat", FILTER_INT, "t.last_modified_at", NULL},
+    {"lastmodifiedby", FILTER_TEXT, "t.last_modified_by", NULL},
+    {NULL, 0, NULL, NULL},
 };
 
 static void read_type(struct db_stmt *st, struct arena *a, struct sm_type *t)

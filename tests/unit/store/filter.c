@@ -123,7 +123,7 @@ static void test_injection_stays_a_value(void **state)
 static void test_compiled_sql_has_only_placeholders(void **state)
 {
     struct fixture *f = *state;
-    static const struct filter_field fields[] = {{"name", FILTER_TEXT, "t.name"}, {NULL, 0, NULL}};
+    static const struct filter_field fields[] = {{"name", FILTER_TEXT, "t.name", NULL}, {NULL, 0, NULL, NULL}};
     struct filter_sql out;
     struct error e;
     assert_int_equal(filter_compile("name==secret123,name=in=(x,y)", fields, &f->a, &out, &e), 0);
