@@ -1,5 +1,6 @@
 #include "core/scheduler.h"
 
+#include "core/auto_assign.h"
 #include "core/last_seen.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -18,11 +19,14 @@ struct scheduler {
     struct store *store;
 };
 
-static void tick(struct scheduler *sch)
+/* One round of background work; the final one (at shutdown) only flushes. */
+static void tick(struct scheduler *sch, bool final)
 {
     int rc = last_seen_flush(sch->store);
     if (rc > 0)
         log_debug("flushed last-seen times of %d targets", rc);
+    if (!final)
+        auto_assign_run(sch->store);
 }
 
 static void *run(void *arg)
@@ -39,8 +43,9 @@ static void *run(void *arg)
             until.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&sch->wake, &sch->lock, &until);
+        bool final = sch->stopping;
         pthread_mutex_unlock(&sch->lock);
-        tick(sch);
+        tick(sch, final);
         pthread_mutex_lock(&sch->lock);
     }
     pthread_mutex_unlock(&sch->lock);
@@ -77,7 +82,7 @@ void scheduler_stop(struct scheduler *sch)
     pthread_cond_signal(&sch->wake);
     pthread_mutex_unlock(&sch->lock);
     pthread_join(sch->thread, NULL);
-    tick(sch); /* what arrived while stopping */
+    tick(sch, true); /* what arrived while stopping */
     store_close(sch->store);
     pthread_mutex_destroy(&sch->lock);
     pthread_cond_destroy(&sch->wake);

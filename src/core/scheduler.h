@@ -1,6 +1,7 @@
 /* The background thread of a server process: periodic work that no request
- * triggers. Today it flushes the device last-seen buffer; rollouts, time-based
- * actions and auto-assignment join it later. It owns its own store connection. */
+ * triggers. Each tick flushes the device last-seen buffer and runs one
+ * auto-assignment pass; rollouts join it later. It owns its own store
+ * connection. */
 #ifndef FALCONET_CORE_SCHEDULER_H
 #define FALCONET_CORE_SCHEDULER_H
 

@@ -1,5 +1,6 @@
 #include "store/filter.h"
 
+#include "store/db.h"
 #include "util/fiql.h"
 
 #include <errno.h>
@@ -366,6 +367,18 @@ static int compile_node(struct builder *b, const struct fiql_node *n,
         return 0;
     }
     return err_set(err, ERR_INTERNAL, NULL, "unknown filter field kind");
+}
+
+int filter_bind(struct db_stmt *st, int first, const struct filter_sql *f)
+{
+    int idx = first;
+    for (size_t i = 0; i < f->n_params; i++, idx++) {
+        if (f->params[i].is_int)
+            db_bind_int(st, idx, f->params[i].i);
+        else
+            db_bind_text(st, idx, f->params[i].s);
+    }
+    return idx;
 }
 
 int filter_compile(const char *q, const struct filter_field *fields, struct arena *a,

@@ -54,6 +54,11 @@ struct filter_sql {
     size_t n_params;
 };
 
+struct db_stmt;
+/** Binds the parameters of f to st, the first to placeholder `first`; returns the
+ * index after the last. */
+int filter_bind(struct db_stmt *st, int first, const struct filter_sql *f);
+
 /** Compiles q for the selectors in fields. ERR_INVALID with hawkBit's codes:
  * rest.param.rsqlParamSyntax (syntax, wrong value type or operator) and
  * rest.param.rsqlInvalidField (unknown selector). */

@@ -97,12 +97,7 @@ static void bind_all(struct db_stmt *st, int64_t bound_id, const struct filter_s
     int idx = 1;
     if (bound_id >= 0)
         db_bind_int(st, idx++, bound_id);
-    for (size_t i = 0; i < filter->n_params; i++, idx++) {
-        if (filter->params[i].is_int)
-            db_bind_int(st, idx, filter->params[i].i);
-        else
-            db_bind_text(st, idx, filter->params[i].s);
-    }
+    filter_bind(st, idx, filter);
 }
 
 static int count_rows(struct db *db, const char *from_where, int64_t bound_id,

@@ -145,6 +145,18 @@ static const char *const migrations[] = {
     "ALTER TABLE targets ADD COLUMN auto_confirm_at INTEGER;"
     "DROP INDEX actions_target_active;"
     "CREATE INDEX actions_target_active ON actions(target_id, active, weight DESC, id);",
+
+    /* 3: target filters (saved queries) and their auto-assignment. */
+    "CREATE TABLE target_filters ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE, query TEXT NOT NULL,"
+    "  auto_ds_id INTEGER REFERENCES distribution_sets(id),"
+    "  auto_action_type TEXT, auto_weight INTEGER,"
+    "  auto_confirmation_required INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE INDEX target_filters_auto ON target_filters(auto_ds_id);"
+    "CREATE INDEX actions_target_ds ON actions(target_id, ds_id);",
 };
 
 const char *const *migrations_sqlite(int *count)

@@ -107,6 +107,17 @@ struct action_status {
     int64_t occurred_at, reported_at;
 };
 
+/* A saved target query, optionally auto-assigning a distribution set. */
+struct target_filter {
+    int64_t id;
+    const char *name, *query;
+    int64_t auto_ds_id; /* -1 = no auto-assignment */
+    const char *auto_action_type;
+    int64_t auto_weight; /* -1 = default */
+    bool auto_confirmation_required;
+    struct audit audit;
+};
+
 /** What a collection GET asks for: paging, a sort expression and a filter, unparsed. */
 struct list_query {
     int64_t offset, limit;

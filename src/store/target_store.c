@@ -262,3 +262,39 @@ int store_target_attributes(struct store *s, int64_t target_id, struct arena *a,
     db_done(st);
     return rc < 0 ? rc : 0;
 }
+
+int store_target_query_check(const char *q, struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    struct filter_sql compiled;
+    int rc = filter_compile(q ? q : "", target_filter_fields, &a, &compiled, err);
+    arena_free(&a);
+    return rc;
+}
+
+int store_target_auto_assign_candidates(struct store *s, const char *q, int64_t ds_id, size_t limit,
+                                        struct arena *a, const char ***ids, size_t *count,
+                                        struct error *err)
+{
+    struct filter_sql f;
+    *ids = NULL;
+    *count = 0;
+    int rc = filter_compile(q, target_filter_fields, a, &f, err);
+    if (rc < 0)
+        return rc;
+    const char *sql = arena_sprintf(a,
+                                    "SELECT t.controller_id FROM targets t WHERE %s AND NOT EXISTS"
+                                    " (SELECT 1 FROM actions x WHERE x.target_id = t.id AND"
+                                    " x.ds_id = ?) ORDER BY t.id LIMIT %zu",
+                                    f.sql, limit);
+    struct db_stmt *st = db_prepare_temp(s->db, sql, err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_int(st, filter_bind(st, 1, &f), ds_id);
+    *ids = arena_alloc(a, sizeof(char *) * (limit ? limit : 1));
+    while (*count < limit && (rc = db_step(st, err)) == DB_ROW)
+        (*ids)[(*count)++] = arena_strdup(a, db_col_text(st, 0));
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
