@@ -335,6 +335,31 @@ static int check_operator(const struct fiql_node *n, enum filter_kind kind, stru
     return 0;
 }
 
+/* =is=null / =not=null: a NULL test (for maps: whether the entity has such a row). */
+static void null_condition(struct builder *b, const struct filter_field *f, const char *key,
+                           bool is_null)
+{
+    if (f->kind != FILTER_MAP) {
+        put(b, f->column);
+        put(b, is_null ? " IS NULL" : " IS NOT NULL");
+        return;
+    }
+    put(b, is_null ? "NOT EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+    put(b, f->map->table);
+    put(b, " fm WHERE fm.");
+    put(b, f->map->owner);
+    put(b, " = ");
+    put(b, f->column);
+    if (f->map->key) {
+        put(b, " AND LOWER(fm.");
+        put(b, f->map->key);
+        put(b, ") = LOWER(");
+        param_text(b, literal(b->a, key));
+        put(b, ")");
+    }
+    put(b, ")");
+}
+
 static int compile_node(struct builder *b, const struct fiql_node *n,
                         const struct filter_field *fields, struct error *err)
 {
@@ -354,6 +379,15 @@ static int compile_node(struct builder *b, const struct fiql_node *n,
     const struct filter_field *f = lookup(fields, n->selector, &key);
     if (!f)
         return unknown_field(fields, n->selector, err);
+    struct fiql_node plain = *n;
+    if (n->op == FIQL_IS || n->op == FIQL_NOT) {
+        if (strcasecmp(n->values[0], "null") == 0) {
+            null_condition(b, f, key, n->op == FIQL_IS);
+            return 0;
+        }
+        plain.op = n->op == FIQL_IS ? FIQL_EQ : FIQL_NE;
+        n = &plain;
+    }
     if (check_operator(n, f->kind, err) < 0)
         return -ERR_INVALID;
     switch (f->kind) {

@@ -162,8 +162,9 @@ static bool parse_operator(struct parser *p, enum fiql_op *op)
     static const struct {
         const char *word;
         enum fiql_op op;
-    } words[] = {{"lt", FIQL_LT}, {"le", FIQL_LE}, {"gt", FIQL_GT},
-                 {"ge", FIQL_GE}, {"in", FIQL_IN}, {"out", FIQL_OUT}};
+    } words[] = {{"lt", FIQL_LT},   {"le", FIQL_LE},   {"gt", FIQL_GT}, {"ge", FIQL_GE},
+                 {"in", FIQL_IN},   {"out", FIQL_OUT}, {"is", FIQL_IS}, {"eq", FIQL_IS},
+                 {"not", FIQL_NOT}, {"ne", FIQL_NOT}};
     const char *q = p->q;
     size_t at = p->pos;
     if ((q[at] == '=' || q[at] == '!') && q[at + 1] == '=') {
@@ -423,6 +424,10 @@ const char *fiql_op_name(enum fiql_op op)
         return "=in=";
     case FIQL_OUT:
         return "=out=";
+    case FIQL_IS:
+        return "=is=";
+    case FIQL_NOT:
+        return "=not=";
     }
     return "?";
 }

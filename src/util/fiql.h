@@ -6,6 +6,7 @@
  *   constraint = "(" or ")" | comparison
  *   comparison = selector comparator argument
  *   comparator = "==" | "!=" | "=lt=" | "=le=" | "=gt=" | "=ge=" | "=in=" | "=out="
+ *                | "=is=" | "=eq=" | "=not=" | "=ne="
  *                (also "<", "<=", ">", ">="; operator words are case-insensitive)
  *   argument   = value | "(" value { "," value } ")"      lists only for =in= / =out=
  *   value      = unquoted | '"' ... '"' | "'" ... "'"     quotes allow any character;
@@ -29,7 +30,20 @@
 #define FIQL_MAX_COMPARISONS 128 /* comparisons in one expression */
 #define FIQL_MAX_VALUES 256      /* values in one =in= / =out= list */
 
-enum fiql_op { FIQL_EQ, FIQL_NE, FIQL_LT, FIQL_LE, FIQL_GT, FIQL_GE, FIQL_IN, FIQL_OUT };
+/* FIQL_IS ("=is=", "=eq=") and FIQL_NOT ("=not=", "=ne=") are hawkBit's null-aware
+ * extras: with the value null they test for SQL NULL, otherwise they are == / !=. */
+enum fiql_op {
+    FIQL_EQ,
+    FIQL_NE,
+    FIQL_LT,
+    FIQL_LE,
+    FIQL_GT,
+    FIQL_GE,
+    FIQL_IN,
+    FIQL_OUT,
+    FIQL_IS,
+    FIQL_NOT,
+};
 
 enum fiql_kind { FIQL_AND, FIQL_OR, FIQL_COMPARISON };
 

@@ -80,6 +80,13 @@ static void test_lists_and_negation(void **state)
     MATCH("description!=x", "alpha,beta,gamma");  /* != also matches NULL */
     MATCH("description==''", "alpha,beta,gamma"); /* '' means null or empty */
     MATCH("description!=''", "");
+    MATCH("description=is=null", "alpha,beta,gamma"); /* hawkBit's null-aware extras */
+    MATCH("description=not=NULL", "");
+    MATCH("lastcontrollerrequestat=not=null", "gamma");
+    MATCH("attribute.hw=is=null", "beta");
+    MATCH("attribute.hw=ne=null", "alpha,gamma");
+    MATCH("controllerId=eq=alpha", "alpha");
+    MATCH("controllerId=ne=alpha", "beta,gamma");
 }
 
 static void test_attributes(void **state)
@@ -123,7 +130,8 @@ static void test_injection_stays_a_value(void **state)
 static void test_compiled_sql_has_only_placeholders(void **state)
 {
     struct fixture *f = *state;
-    static const struct filter_field fields[] = {{"name", FILTER_TEXT, "t.name", NULL}, {NULL, 0, NULL, NULL}};
+    static const struct filter_field fields[] = {{"name", FILTER_TEXT, "t.name", NULL},
+                                                 {NULL, 0, NULL, NULL}};
     struct filter_sql out;
     struct error e;
     assert_int_equal(filter_compile("name==secret123,name=in=(x,y)", fields, &f->a, &out, &e), 0);

@@ -166,14 +166,20 @@ static void test_op_names(void **state)
     assert_string_equal(fiql_op_name(FIQL_OUT), "=out=");
 }
 
+static void test_null_aware_operators(void **state)
+{
+    /* hawkBit's extras: =is= / =eq= and =not= / =ne=, any case. */
+    expect_tree("a=is=null", "a=is=null");
+    expect_tree("a=EQ=1", "a=is=1");
+    expect_tree("a=NOT=null", "a=not=null");
+    expect_tree("a=ne=x", "a=not=x");
+    expect_error("a=is=(x,y)", "expected a single value (lists only after =in= or =out=)", 6);
+}
+
 static void test_unknown_operators(void **state)
 {
     expect_error("a=xyz=b", "unknown operator '=xyz='", 2);
     expect_error("a=li=*x*", "unknown operator '=li='", 2);
-    /* hawkBit's null-aware extras are not part of the tree's operator set. */
-    expect_error("a=is=null", "unknown operator '=is='", 2);
-    expect_error("a=NOT=null", "unknown operator '=NOT='", 2);
-    expect_error("a=eq=1", "unknown operator '=eq='", 2);
     expect_error("abc=like=1", "unknown operator '=like='", 4);
     /* A long word is cut in the message. */
     expect_error("a=abcdefghijklmnopqrstuvwxyz=1", "unknown operator '=abcdefghijklmnop...='", 2);
@@ -600,6 +606,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_operators),
         cmocka_unit_test(test_op_names),
+        cmocka_unit_test(test_null_aware_operators),
         cmocka_unit_test(test_unknown_operators),
         cmocka_unit_test(test_precedence_and_flattening),
         cmocka_unit_test(test_parentheses),
