@@ -1,6 +1,7 @@
 #include "core/auto_assign.h"
 
 #include "core/deployment.h"
+#include "core/tenant_config.h"
 #include "store/target_filter_store.h"
 #include "store/target_store.h"
 #include "util/log.h"
@@ -9,13 +10,14 @@
 
 #define AUTO_ASSIGN_ACTOR "auto-assignment"
 
-static int run_filter(struct store *s, struct arena *a, const struct target_filter *f)
+static int run_filter(struct store *s, struct arena *a, const struct target_filter *f,
+                      int64_t overdue_ts)
 {
     const char **ids;
     size_t n;
     struct error err;
-    if (store_target_auto_assign_candidates(s, f->query, f->auto_ds_id, AUTO_ASSIGN_BATCH, a, &ids,
-                                            &n, &err) < 0) {
+    if (store_target_auto_assign_candidates(s, f->query, overdue_ts, f->auto_ds_id,
+                                            AUTO_ASSIGN_BATCH, a, &ids, &n, &err) < 0) {
         log_warn("auto-assignment of filter %lld skipped: %s", (long long)f->id, err.message);
         return 0;
     }
@@ -52,8 +54,9 @@ int auto_assign_run(struct store *s)
     struct error err;
     int total = 0;
     int rc = store_target_filter_list_auto(s, &a, &filters, &n, &err);
+    int64_t overdue = n > 0 ? tenant_settings_overdue_ts(s) : 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        total += run_filter(s, &a, &filters[i]);
+        total += run_filter(s, &a, &filters[i], overdue);
     arena_free(&a);
     return rc < 0 ? rc : total;
 }

@@ -177,6 +177,13 @@ void tenant_settings_get(struct store *s, struct tenant_settings *out)
     pthread_mutex_unlock(&settings_lock);
 }
 
+int64_t tenant_settings_overdue_ts(struct store *s)
+{
+    struct tenant_settings cfg;
+    tenant_settings_get(s, &cfg);
+    return time_now_ms() - ((int64_t)cfg.polling_seconds + cfg.overdue_seconds) * 1000;
+}
+
 void tenant_settings_changed(void)
 {
     pthread_mutex_lock(&settings_lock);

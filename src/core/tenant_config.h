@@ -50,6 +50,8 @@ struct tenant_settings {
  * change within the TTL. */
 #define TENANT_SETTINGS_TTL_MS 2000
 void tenant_settings_get(struct store *s, struct tenant_settings *out);
+/** hawkBit's ${OVERDUE_TS}: now minus pollingTime and pollingOverdueTime (epoch ms). */
+int64_t tenant_settings_overdue_ts(struct store *s);
 /** Call after writing a tenant configuration value. */
 void tenant_settings_changed(void);
 

@@ -2,6 +2,7 @@
 
 #include "store/db.h"
 #include "util/fiql.h"
+#include "util/time.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 struct builder {
     struct arena *a;
+    int64_t overdue_ts;
     char *sql;
     size_t len, cap;
     struct filter_param *params;
@@ -243,8 +245,18 @@ static void text_condition(struct builder *b, const char *col, const struct fiql
 
 /* ---- integers ---- */
 
-static int parse_int(const char *v, int64_t *out)
+/* A number, or one of hawkBit's time macros (case-insensitive, as hawkBit lower-cases
+ * the whole query). */
+static int parse_int(const struct builder *b, const char *v, int64_t *out)
 {
+    if (strcasecmp(v, "${NOW_TS}") == 0) {
+        *out = time_now_ms();
+        return 0;
+    }
+    if (strcasecmp(v, "${OVERDUE_TS}") == 0) {
+        *out = b->overdue_ts;
+        return b->overdue_ts > 0 ? 0 : -1;
+    }
     char *end;
     errno = 0;
     long long n = strtoll(v, &end, 10);
@@ -259,7 +271,7 @@ static int int_condition(struct builder *b, const char *col, const struct fiql_n
 {
     int64_t *ints = arena_alloc(b->a, sizeof(int64_t) * n->n_values);
     for (size_t i = 0; i < n->n_values; i++)
-        if (parse_int(n->values[i], &ints[i]) < 0)
+        if (parse_int(b, n->values[i], &ints[i]) < 0)
             return err_set(err, ERR_INVALID, "rest.param.rsqlParamSyntax",
                            "Invalid query: field %.64s takes a number, not '%.64s' (position "
                            "%zu)",
@@ -415,13 +427,13 @@ int filter_bind(struct db_stmt *st, int first, const struct filter_sql *f)
     return idx;
 }
 
-int filter_compile(const char *q, const struct filter_field *fields, struct arena *a,
-                   struct filter_sql *out, struct error *err)
+int filter_compile(const char *q, const struct filter_field *fields, int64_t overdue_ts,
+                   struct arena *a, struct filter_sql *out, struct error *err)
 {
     struct fiql_node *tree = fiql_parse(q, a, err);
     if (!tree)
         return -ERR_INVALID;
-    struct builder b = {.a = a};
+    struct builder b = {.a = a, .overdue_ts = overdue_ts};
     int rc = compile_node(&b, tree, fields, err);
     if (rc < 0)
         return rc;

@@ -59,10 +59,12 @@ struct db_stmt;
  * index after the last. */
 int filter_bind(struct db_stmt *st, int first, const struct filter_sql *f);
 
-/** Compiles q for the selectors in fields. ERR_INVALID with hawkBit's codes:
+/** Compiles q for the selectors in fields. Integer fields accept hawkBit's macros
+ * ${NOW_TS} (the current time) and ${OVERDUE_TS} (overdue_ts; refused when 0).
+ * ERR_INVALID with hawkBit's codes:
  * rest.param.rsqlParamSyntax (syntax, wrong value type or operator) and
  * rest.param.rsqlInvalidField (unknown selector). */
-int filter_compile(const char *q, const struct filter_field *fields, struct arena *a,
-                   struct filter_sql *out, struct error *err);
+int filter_compile(const char *q, const struct filter_field *fields, int64_t overdue_ts,
+                   struct arena *a, struct filter_sql *out, struct error *err);
 
 #endif

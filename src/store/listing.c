@@ -83,7 +83,7 @@ static int filtered_from(const char *from_where, const struct filter_field *filt
     if (!filters)
         return err_set(err, ERR_INVALID, "rest.param.rsqlInvalidField",
                        "This collection cannot be filtered with q=");
-    int rc = filter_compile(q->q, filters, a, filter, err);
+    int rc = filter_compile(q->q, filters, q->overdue_ts, a, filter, err);
     if (rc < 0)
         return rc;
     /* from_where is one of the stores' own literals: a WHERE in it is the clause. */

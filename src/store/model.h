@@ -123,6 +123,9 @@ struct list_query {
     int64_t offset, limit;
     const char *sort; /* "field:ASC,field2:DESC" or NULL for the default order */
     const char *q;    /* FIQL filter or NULL */
+    /* The value of the ${OVERDUE_TS} macro in q (now minus pollingTime and
+     * pollingOverdueTime, epoch ms); 0 when the caller does not know it. */
+    int64_t overdue_ts;
 };
 
 #endif

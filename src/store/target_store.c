@@ -268,19 +268,20 @@ int store_target_query_check(const char *q, struct error *err)
     struct arena a;
     arena_init(&a);
     struct filter_sql compiled;
-    int rc = filter_compile(q ? q : "", target_filter_fields, &a, &compiled, err);
+    /* Any positive time lets ${OVERDUE_TS} through: only the query is checked. */
+    int rc = filter_compile(q ? q : "", target_filter_fields, 1, &a, &compiled, err);
     arena_free(&a);
     return rc;
 }
 
-int store_target_auto_assign_candidates(struct store *s, const char *q, int64_t ds_id, size_t limit,
-                                        struct arena *a, const char ***ids, size_t *count,
-                                        struct error *err)
+int store_target_auto_assign_candidates(struct store *s, const char *q, int64_t overdue_ts,
+                                        int64_t ds_id, size_t limit, struct arena *a,
+                                        const char ***ids, size_t *count, struct error *err)
 {
     struct filter_sql f;
     *ids = NULL;
     *count = 0;
-    int rc = filter_compile(q, target_filter_fields, a, &f, err);
+    int rc = filter_compile(q, target_filter_fields, overdue_ts, a, &f, err);
     if (rc < 0)
         return rc;
     const char *sql = arena_sprintf(a,

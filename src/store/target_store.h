@@ -30,12 +30,12 @@ int store_target_list_by_ds(struct store *s, int64_t ds_id, bool installed,
 /** Checks that q is a valid target query (hawkBit's TargetFields); ERR_INVALID
  * with the rsql error codes otherwise. */
 int store_target_query_check(const char *q, struct error *err);
-/** Up to `limit` controllerIds of targets matching q that never had an action for
- * ds_id (any status: hawkBit's auto-assignment never retries a device), oldest
- * first. */
-int store_target_auto_assign_candidates(struct store *s, const char *q, int64_t ds_id,
-                                        size_t limit, struct arena *a, const char ***ids,
-                                        size_t *count, struct error *err);
+/** Up to `limit` controllerIds of targets matching q (overdue_ts: the value of
+ * ${OVERDUE_TS}) that never had an action for ds_id (any status: hawkBit's
+ * auto-assignment never retries a device), oldest first. */
+int store_target_auto_assign_candidates(struct store *s, const char *q, int64_t overdue_ts,
+                                        int64_t ds_id, size_t limit, struct arena *a,
+                                        const char ***ids, size_t *count, struct error *err);
 
 struct attribute {
     const char *key, *value;

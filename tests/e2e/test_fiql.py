@@ -49,6 +49,9 @@ def test_targets_by_last_request(server, api):
     at = got["lastControllerRequestAt"]
     assert t["controllerId"] in _ids(api, "/targets", f"lastcontrollerrequestat=ge={at}")
     assert t["controllerId"] not in _ids(api, "/targets", f"lastcontrollerrequestat=gt={at}")
+    # hawkBit's macros: it polled before now and is not overdue
+    assert t["controllerId"] in _ids(api, "/targets", "lastcontrollerrequestat=le=${NOW_TS}")
+    assert t["controllerId"] not in _ids(api, "/targets", "lastcontrollerrequestat=le=${OVERDUE_TS}")
 
 
 def test_other_collections(api):

@@ -172,7 +172,7 @@ static inline struct action fx_get_action(struct fixture *f, int64_t target_id, 
 /* The action's history, newest first. */
 static inline struct action_status *fx_history(struct fixture *f, int64_t action_id, size_t *n)
 {
-    struct list_query q = {0, 5000, NULL, NULL};
+    struct list_query q = {0, 5000, NULL, NULL, 0};
     struct action_status *items;
     int64_t total;
     struct error e;

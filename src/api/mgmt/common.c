@@ -1,6 +1,7 @@
 #include "api/mgmt/common.h"
 
 #include "auth/auth.h"
+#include "core/tenant_config.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -61,6 +62,8 @@ bool mgmt_list_query(struct request *req, struct list_query *q)
         q->limit = 500;
     q->sort = http_query(req, "sort");
     q->q = http_query(req, "q");
+    q->overdue_ts =
+        q->q && strcasestr(q->q, "${overdue_ts}") ? tenant_settings_overdue_ts(req_store(req)) : 0;
     return true;
 }
 

@@ -809,7 +809,7 @@ static void test_cancel_feedback_not_canceling(void **state)
 
 static int64_t count_actions(struct fixture *f, int64_t target)
 {
-    struct list_query q = {0, 100, NULL, NULL};
+    struct list_query q = {0, 100, NULL, NULL, 0};
     struct action *items;
     size_t n;
     int64_t total;
@@ -835,7 +835,7 @@ static void test_installed_offline(void **state)
     struct action *items;
     size_t n;
     int64_t total;
-    struct list_query q = {0, 10, NULL, NULL};
+    struct list_query q = {0, 10, NULL, NULL, 0};
     assert_int_equal(store_action_list_for_target(f->s, t, &q, &f->a, &items, &n, &total, &e), 0);
     assert_string_equal(items[0].status, ACTION_FINISHED);
     assert_false(items[0].active);

@@ -31,7 +31,7 @@ static void assert_action(struct fixture *f, int64_t target, int64_t id, const c
 
 static int64_t count_actions(struct fixture *f, int64_t target)
 {
-    struct list_query q = {0, 100, NULL, NULL};
+    struct list_query q = {0, 100, NULL, NULL, 0};
     struct action *items;
     size_t n;
     int64_t total;

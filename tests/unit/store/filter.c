@@ -104,6 +104,8 @@ static void test_numbers_and_joins(void **state)
     MATCH("lastcontrollerrequestat=ge=5000", "gamma");
     MATCH("lastcontrollerrequestat=lt=5000", "");
     MATCH("lastcontrollerrequestat!=1", "alpha,beta,gamma");
+    MATCH("lastcontrollerrequestat=lt=${NOW_TS}", "gamma"); /* hawkBit's time macros */
+    MATCH("lastcontrollerrequestat=le=${overdue_ts}", "ERR:rest.param.rsqlParamSyntax");
     MATCH("assignedds.name==fw", "alpha");
     MATCH("assignedds.name==fw;controllerId==beta", "");
     MATCH("assignedds.name==fw,controllerId==beta", "alpha,beta");
@@ -134,7 +136,8 @@ static void test_compiled_sql_has_only_placeholders(void **state)
                                                  {NULL, 0, NULL, NULL}};
     struct filter_sql out;
     struct error e;
-    assert_int_equal(filter_compile("name==secret123,name=in=(x,y)", fields, &f->a, &out, &e), 0);
+    assert_int_equal(filter_compile("name==secret123,name=in=(x,y)", fields, 0, &f->a, &out, &e),
+                     0);
     assert_null(strstr(out.sql, "secret123"));
     assert_int_equal(out.n_params, 3);
     assert_string_equal(out.params[0].s, "secret123");
