@@ -27,6 +27,11 @@ int store_target_list_by_ds(struct store *s, int64_t ds_id, bool installed,
                             const struct list_query *q, struct arena *a, struct target **items,
                             size_t *count, int64_t *total, struct error *err);
 
+/** Targets tagged with the target tag tag_id (an unknown tag lists none). */
+int store_target_list_by_tag(struct store *s, int64_t tag_id, const struct list_query *q,
+                             struct arena *a, struct target **items, size_t *count, int64_t *total,
+                             struct error *err);
+
 struct attribute {
     const char *key, *value;
 };
