@@ -21,6 +21,12 @@
 
 #define DS_FROM "distribution_sets d JOIN ds_types t ON t.id = d.type_id"
 
+/* The names of a set's tags, for `tag` / `tag.name`. */
+static const struct filter_map ds_tags_map = {
+    "(SELECT a.ds_id AS owner_id, g.name AS tag_name FROM ds_tag_assignments a"
+    " JOIN ds_tags g ON g.id = a.tag_id)",
+    "owner_id", NULL, "tag_name"};
+
 /* hawkBit's DistributionSetFields (reference f.3). */
 static const struct filter_field ds_filter_fields[] = {
     {"id", FILTER_INT, "d.id", NULL},
@@ -32,6 +38,8 @@ static const struct filter_field ds_filter_fields[] = {
     {"type.name", FILTER_TEXT, "t.name", NULL},
     {"type.id", FILTER_INT, "t.id", NULL},
     {"valid", FILTER_TEXT, "CASE d.valid WHEN 1 THEN 'true' ELSE 'false' END", NULL},
+    {"tag", FILTER_MAP, "d.id", &ds_tags_map},
+    {"tag.name", FILTER_MAP, "d.id", &ds_tags_map},
     {"createdat", FILTER_INT, "d.created_at", NULL},
     {"createdby", FILTER_TEXT, "d.created_by", NULL},
     {"lastmodifiedat", FILTER_INT, "d.last_modified_at", NULL},
@@ -260,6 +268,17 @@ int store_ds_list(struct store *s, const struct list_query *q, struct arena *a,
     return listing_page(s->db, DS_COLUMNS, DS_FROM " WHERE d.deleted = 0", -1, ds_sort_fields,
                         ds_filter_fields, "d.id ASC", q, a, sizeof(**items), read_ds,
                         (void **)items, count, total, err);
+}
+
+int store_ds_list_by_tag(struct store *s, int64_t tag_id, const struct list_query *q,
+                         struct arena *a, struct distribution_set **items, size_t *count,
+                         int64_t *total, struct error *err)
+{
+    return listing_page(s->db, DS_COLUMNS,
+                        DS_FROM " WHERE d.id IN (SELECT ds_id FROM ds_tag_assignments"
+                                " WHERE tag_id = ?) AND d.deleted = 0",
+                        tag_id, ds_sort_fields, ds_filter_fields, "d.id ASC", q, a, sizeof(**items),
+                        read_ds, (void **)items, count, total, err);
 }
 
 int store_ds_lock(struct store *s, int64_t id, struct error *err)

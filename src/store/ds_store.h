@@ -47,6 +47,10 @@ int store_ds_delete(struct store *s, int64_t id, struct error *err);
 int store_ds_list(struct store *s, const struct list_query *q, struct arena *a,
                   struct distribution_set **items, size_t *count, int64_t *total,
                   struct error *err);
+/** Non-deleted sets tagged with the DS tag tag_id, paged as store_ds_list. */
+int store_ds_list_by_tag(struct store *s, int64_t tag_id, const struct list_query *q,
+                         struct arena *a, struct distribution_set **items, size_t *count,
+                         int64_t *total, struct error *err);
 /** Locks the set and its modules (implicit lock on first assignment); idempotent.
  * ERR_NOT_FOUND for unknown sets. */
 int store_ds_lock(struct store *s, int64_t id, struct error *err);

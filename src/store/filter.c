@@ -26,7 +26,8 @@ static void put(struct builder *b, const char *s)
         while (cap < b->len + n + 1)
             cap *= 2;
         char *grown = arena_alloc(b->a, cap);
-        memcpy(grown, b->sql, b->len);
+        if (b->len)
+            memcpy(grown, b->sql, b->len);
         b->sql = grown;
         b->cap = cap;
     }

@@ -157,6 +157,29 @@ static const char *const migrations[] = {
     "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
     "CREATE INDEX target_filters_auto ON target_filters(auto_ds_id);"
     "CREATE INDEX actions_target_ds ON actions(target_id, ds_id);",
+
+    /* 4: target tags and distribution set tags (unique names), and their assignments;
+     * deleting a tag or a tagged entity removes the assignment rows. */
+    "CREATE TABLE target_tags ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE, description TEXT, colour TEXT,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE TABLE ds_tags ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE, description TEXT, colour TEXT,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE TABLE target_tag_assignments ("
+    "  target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,"
+    "  tag_id INTEGER NOT NULL REFERENCES target_tags(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (target_id, tag_id));"
+    "CREATE INDEX target_tag_assignments_tag ON target_tag_assignments(tag_id);"
+    "CREATE TABLE ds_tag_assignments ("
+    "  ds_id INTEGER NOT NULL REFERENCES distribution_sets(id) ON DELETE CASCADE,"
+    "  tag_id INTEGER NOT NULL REFERENCES ds_tags(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (ds_id, tag_id));"
+    "CREATE INDEX ds_tag_assignments_tag ON ds_tag_assignments(tag_id);",
 };
 
 const char *const *migrations_sqlite(int *count)

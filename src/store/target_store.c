@@ -28,6 +28,12 @@ static const struct sort_field target_sort_fields[] = {
     {NULL, NULL},
 };
 
+/* The names of a target's tags, for `tag` / `tag.name`. */
+static const struct filter_map target_tags_map = {
+    "(SELECT a.target_id AS owner_id, g.name AS tag_name FROM target_tag_assignments a"
+    " JOIN target_tags g ON g.id = a.tag_id)",
+    "owner_id", NULL, "tag_name"};
+
 /* hawkBit's TargetFields (reference f.3); `id` is the controllerId. */
 static const struct filter_field target_filter_fields[] = {
     {"id", FILTER_TEXT, "t.controller_id", NULL},
@@ -37,6 +43,8 @@ static const struct filter_field target_filter_fields[] = {
     {"updatestatus", FILTER_TEXT, "t.update_status", NULL},
     {"ipaddress", FILTER_TEXT, "t.address", NULL},
     {"attribute", FILTER_MAP, "t.id", &filter_target_attributes},
+    {"tag", FILTER_MAP, "t.id", &target_tags_map},
+    {"tag.name", FILTER_MAP, "t.id", &target_tags_map},
     {"assignedds.name", FILTER_TEXT,
      "(SELECT d.name FROM distribution_sets d WHERE d.id = t.assigned_ds_id)", NULL},
     {"assignedds.version", FILTER_TEXT,
@@ -232,6 +240,16 @@ int store_target_list_by_ds(struct store *s, int64_t ds_id, bool installed,
                       installed ? "targets t WHERE t.installed_ds_id = ?"
                                 : "targets t WHERE t.assigned_ds_id = ?",
                       ds_id, q, a, items, count, total, err);
+}
+
+int store_target_list_by_tag(struct store *s, int64_t tag_id, const struct list_query *q,
+                             struct arena *a, struct target **items, size_t *count, int64_t *total,
+                             struct error *err)
+{
+    return list_where(s,
+                      "targets t WHERE t.id IN (SELECT target_id FROM target_tag_assignments"
+                      " WHERE tag_id = ?)",
+                      tag_id, q, a, items, count, total, err);
 }
 
 int store_target_attributes(struct store *s, int64_t target_id, struct arena *a,

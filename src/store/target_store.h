@@ -36,6 +36,10 @@ int store_target_query_check(const char *q, struct error *err);
 int store_target_auto_assign_candidates(struct store *s, const char *q, int64_t overdue_ts,
                                         int64_t ds_id, size_t limit, struct arena *a,
                                         const char ***ids, size_t *count, struct error *err);
+/** Targets tagged with the target tag tag_id (an unknown tag lists none). */
+int store_target_list_by_tag(struct store *s, int64_t tag_id, const struct list_query *q,
+                             struct arena *a, struct target **items, size_t *count, int64_t *total,
+                             struct error *err);
 
 struct attribute {
     const char *key, *value;

@@ -49,5 +49,7 @@ extern const struct route mgmt_target_filter_routes[];
 extern const struct route mgmt_target_ds_routes[]; /* GET assignedDS, installedDS */
 extern const struct route mgmt_ds_routes[];
 extern const struct route mgmt_ds_type_routes[];
+extern const struct route mgmt_tag_routes[];            /* target and DS tags */
+extern const struct route mgmt_tag_assignment_routes[]; /* {tagId}/assigned */
 
 #endif
