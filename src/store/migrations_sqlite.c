@@ -145,6 +145,19 @@ static const char *const migrations[] = {
     "ALTER TABLE targets ADD COLUMN auto_confirm_at INTEGER;"
     "DROP INDEX actions_target_active;"
     "CREATE INDEX actions_target_active ON actions(target_id, active, weight DESC, id);",
+
+    /* 3: target types and the distribution set types each accepts; targets.target_type_id
+     * (from migration 1) now points at them. */
+    "CREATE TABLE target_types ("
+    "  id INTEGER PRIMARY KEY,"
+    "  type_key TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, description TEXT, colour TEXT,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE TABLE target_type_ds_types ("
+    "  target_type_id INTEGER NOT NULL REFERENCES target_types(id) ON DELETE CASCADE,"
+    "  ds_type_id INTEGER NOT NULL REFERENCES ds_types(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (target_type_id, ds_type_id));"
+    "CREATE INDEX targets_type ON targets(target_type_id);",
 };
 
 const char *const *migrations_sqlite(int *count)
