@@ -184,3 +184,17 @@ def test_filter_targets_by_type(api):
     assert ids(f"targettype.name=='{t['name']}'") == [mine["controllerId"]]
     assert ids(f"targettype.id=={t['id']}") == [mine["controllerId"]]
     assert ids(f"targettype.key=={t['key']};id=={mine['controllerId']}") == [mine["controllerId"]]
+
+
+def test_target_targettype_subresource(api):
+    t = _create_type(api)
+    cid = api.create_target()["controllerId"]
+    expect(api.post(f"/targets/{cid}/targettype", json={"id": t["id"]}), (200, 204))
+    got = expect_json(api.get(f"/targets/{cid}"), 200)
+    assert got["targetType"] == t["id"] and got["targetTypeName"] == t["name"]
+    assert_error(api.post(f"/targets/{cid}/targettype", json={"id": 987654321}), 404, NOT_FOUND)
+    assert_error(api.post(f"/targets/{cid}/targettype", json={}), 400)
+    assert_error(api.post("/targets/no-such-target/targettype", json={"id": t["id"]}), 404,
+                 NOT_FOUND)
+    expect(api.delete(f"/targets/{cid}/targettype"), (200, 204))
+    assert "targetType" not in expect_json(api.get(f"/targets/{cid}"), 200)

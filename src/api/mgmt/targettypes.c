@@ -1,7 +1,8 @@
 /* /rest/v1/targettypes: create, list, read, update, delete, and the distribution set
- * types each target type accepts. */
+ * types each target type accepts; /rest/v1/targets/{id}/targettype sets a target's type. */
 #include "api/mgmt/body_read.h"
 #include "api/mgmt/common.h"
+#include "api/mgmt/views.h"
 
 #include "store/target_type_store.h"
 
@@ -289,6 +290,41 @@ static void remove_ds_type(struct request *req)
     http_reply_empty(req, 200);
 }
 
+/* Sets (POST {"id": typeId}) or removes (DELETE) the type of a target. */
+static void set_target_type(struct request *req, bool remove)
+{
+    int64_t type_id = -1;
+    struct json_value *doc;
+    struct target t;
+    if (!remove) {
+        if (!api_parse_body(req, &doc))
+            return;
+        bool ok =
+            mgmt_body_object(req, doc, "target type reference") && mgmt_body_id(req, doc, &type_id);
+        json_doc_free(doc);
+        if (!ok)
+            return;
+    }
+    if (!mgmt_load_target(req, req->params[0], &t))
+        return;
+    struct error e;
+    if (store_target_set_type(req_store(req), t.id, type_id, req->user, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    http_reply_empty(req, 200);
+}
+
+static void assign_target_type(struct request *req)
+{
+    set_target_type(req, false);
+}
+
+static void unassign_target_type(struct request *req)
+{
+    set_target_type(req, true);
+}
+
 #define TYPE_ROUTE(method, path, fn, query, body)                                                  \
     {                                                                                              \
         method, MGMT "/targettypes" path, fn, query, body, NULL, mgmt_authorize                    \
@@ -304,5 +340,9 @@ const struct route mgmt_target_type_routes[] = {
     TYPE_ROUTE("POST", "/{}/compatibledistributionsettypes", add_ds_types, NULL, ROUTE_BODY_JSON),
     TYPE_ROUTE("DELETE", "/{}/compatibledistributionsettypes/{}", remove_ds_type, NULL,
                ROUTE_BODY_NONE),
+    {"POST", MGMT "/targets/{}/targettype", assign_target_type, NULL, ROUTE_BODY_JSON, NULL,
+     mgmt_authorize},
+    {"DELETE", MGMT "/targets/{}/targettype", unassign_target_type, NULL, ROUTE_BODY_NONE, NULL,
+     mgmt_authorize},
     {0},
 };
