@@ -6,12 +6,16 @@
 
 #include <string.h>
 
+/* The key and name of a target's type, as subqueries over the listing's row t. */
+#define TARGET_TYPE_KEY "(SELECT tt.type_key FROM target_types tt WHERE tt.id = t.target_type_id)"
+#define TARGET_TYPE_NAME "(SELECT tt.name FROM target_types tt WHERE tt.id = t.target_type_id)"
+
 #define TARGET_COLUMNS                                                                             \
     "t.id, t.controller_id, t.name, t.description, t.security_token, t.address,"                   \
     " t.update_status, t.request_attributes, t.assigned_ds_id, t.installed_ds_id,"                 \
     " t.installed_at, t.last_request_at, t.target_type_id, t.created_at, t.created_by,"            \
     " t.last_modified_at, t.last_modified_by, t.auto_confirm_active,"                              \
-    " (SELECT tt.name FROM target_types tt WHERE tt.id = t.target_type_id)"
+    " " TARGET_TYPE_NAME
 
 static const struct sort_field target_sort_fields[] = {
     {"id", "t.id"},
@@ -51,11 +55,14 @@ static const struct filter_field target_filter_fields[] = {
     {"createdby", FILTER_TEXT, "t.created_by", NULL},
     {"lastmodifiedat", FILTER_INT, "t.last_modified_at", NULL},
     {"lastmodifiedby", FILTER_TEXT, "t.last_modified_by", NULL},
+    /* targettype.* (deprecated in HEAD) and HEAD's type.*, where a bare `type` is the key. */
     {"targettype.id", FILTER_INT, "t.target_type_id", NULL},
-    {"targettype.key", FILTER_TEXT,
-     "(SELECT tt.type_key FROM target_types tt WHERE tt.id = t.target_type_id)", NULL},
-    {"targettype.name", FILTER_TEXT,
-     "(SELECT tt.name FROM target_types tt WHERE tt.id = t.target_type_id)", NULL},
+    {"targettype.key", FILTER_TEXT, TARGET_TYPE_KEY, NULL},
+    {"targettype.name", FILTER_TEXT, TARGET_TYPE_NAME, NULL},
+    {"type", FILTER_TEXT, TARGET_TYPE_KEY, NULL},
+    {"type.id", FILTER_INT, "t.target_type_id", NULL},
+    {"type.key", FILTER_TEXT, TARGET_TYPE_KEY, NULL},
+    {"type.name", FILTER_TEXT, TARGET_TYPE_NAME, NULL},
     {NULL, 0, NULL, NULL},
 };
 

@@ -198,3 +198,32 @@ def test_target_targettype_subresource(api):
                  NOT_FOUND)
     expect(api.delete(f"/targets/{cid}/targettype"), (200, 204))
     assert "targetType" not in expect_json(api.get(f"/targets/{cid}"), 200)
+
+
+def test_type_rule_on_batch_and_offline_assignments(api):
+    t = _create_type(api, ds_type_keys=("app",))
+    typed = api.create_target(targetType=t["id"])["controllerId"]
+    untyped = api.create_target()["controllerId"]
+    ds, _ = api.complete_ds()  # type os
+    # one incompatible target fails the whole batch: nothing is created for the other
+    assert_error(api.post(f"/distributionsets/{ds['id']}/assignedTargets",
+                          json=[{"id": untyped}, {"id": typed}]), 400, INCOMPATIBLE)
+    for cid in (typed, untyped):
+        assert expect_json(api.get(f"/targets/{cid}/actions"), 200)["total"] == 0
+    assert_error(api.post(f"/targets/{typed}/assignedDS", params={"offline": "true"},
+                          json={"id": ds["id"]}), 400, INCOMPATIBLE)
+    assert api.get(f"/targets/{typed}/installedDS").status_code == 204
+
+
+def test_filter_selectors_head_names_and_errors(api):
+    t = _create_type(api)
+    mine = api.create_target(targetType=t["id"])["controllerId"]
+    for q in (f"type=={t['key']}", f"type.key=={t['key']}", f"type.id=={t['id']}",
+              f"type.name=='{t['name']}'"):
+        body = expect_json(api.get("/targets", params={"q": q}), 200)
+        assert [x["controllerId"] for x in body["content"]] == [mine], q
+    assert_error(api.get("/targettypes", params={"q": "nosuch==1"}), 400,
+                 ERR + "rest.param.rsqlInvalidField")
+    assert_error(api.get("/targettypes", params={"sort": "nosuch:ASC"}), 400)
+    body = expect_json(api.get("/targettypes", params={"sort": "id:DESC", "limit": 1}), 200)
+    assert body["size"] == 1 and body["total"] >= 1
