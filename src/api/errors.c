@@ -43,6 +43,8 @@ static const struct {
     {"artifact.uploadFailed.checksum.sha1.match", "org.eclipse.hawkbit.repository.exception.InvalidSHA1HashException"},
     {"artifact.uploadFailed.checksum.sha256.match", "org.eclipse.hawkbit.repository.exception.InvalidSHA256HashException"},
     {"repo.constraintViolation", "org.eclipse.hawkbit.repository.exception.ConstraintViolationException"},
+    {"target.type.incompatible", "org.eclipse.hawkbit.repository.exception.IncompatibleTargetTypeException"},
+    {"target.type.used", "org.eclipse.hawkbit.repository.exception.TargetTypeInUseException"},
     {"maintenanceScheduleInvalid", "org.eclipse.hawkbit.repository.exception.InvalidMaintenanceScheduleException"},
 };
 

@@ -5,6 +5,7 @@
 #include "store/action_store.h"
 #include "store/ds_store.h"
 #include "store/target_store.h"
+#include "store/target_type_store.h"
 #include "util/json_writer.h"
 #include "util/time.h"
 
@@ -185,6 +186,15 @@ static int load_item(struct store *s, struct arena *a, const struct assignment *
     if (!ds.valid)
         return err_set(err, ERR_INVALID, "distributionset.invalid",
                        "Distribution set %lld is invalidated", (long long)ds.id);
+    if (t->target_type_id >= 0) {
+        int accepts = store_target_type_accepts(s, t->target_type_id, ds.type_id, err);
+        if (accepts < 0)
+            return accepts;
+        if (!accepts)
+            return err_set(err, ERR_INVALID, "target.type.incompatible",
+                           "Target of type %s is not compatible with distribution set of type %s",
+                           t->target_type_name ? t->target_type_name : "?", ds.type_key);
+    }
     return t->assigned_ds_id == it->ds_id ? 0 : 1;
 }
 

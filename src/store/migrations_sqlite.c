@@ -180,6 +180,19 @@ static const char *const migrations[] = {
     "  tag_id INTEGER NOT NULL REFERENCES ds_tags(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (ds_id, tag_id));"
     "CREATE INDEX ds_tag_assignments_tag ON ds_tag_assignments(tag_id);",
+
+    /* 5: target types and the distribution set types each accepts; targets.target_type_id
+     * (from migration 1) now points at them. */
+    "CREATE TABLE target_types ("
+    "  id INTEGER PRIMARY KEY,"
+    "  type_key TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, description TEXT, colour TEXT,"
+    "  created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  last_modified_at INTEGER NOT NULL, last_modified_by TEXT NOT NULL);"
+    "CREATE TABLE target_type_ds_types ("
+    "  target_type_id INTEGER NOT NULL REFERENCES target_types(id) ON DELETE CASCADE,"
+    "  ds_type_id INTEGER NOT NULL REFERENCES ds_types(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (target_type_id, ds_type_id));"
+    "CREATE INDEX targets_type ON targets(target_type_id);",
 };
 
 const char *const *migrations_sqlite(int *count)

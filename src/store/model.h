@@ -29,6 +29,13 @@ struct ds_type {
     struct audit audit;
 };
 
+/* A target type: the distribution set types its targets accept (target_type_store.h). */
+struct target_type {
+    int64_t id;
+    const char *key, *name, *description, *colour;
+    struct audit audit;
+};
+
 struct software_module {
     int64_t id, type_id;
     const char *type_key, *type_name;
@@ -66,6 +73,7 @@ struct target {
     const char *update_status;
     bool request_attributes, auto_confirm_active;
     int64_t assigned_ds_id, installed_ds_id, installed_at, last_request_at, target_type_id;
+    const char *target_type_name; /* joined; NULL without a type */
     struct audit audit;
 };
 

@@ -6,11 +6,16 @@
 
 #include <string.h>
 
+/* The key and name of a target's type, as subqueries over the listing's row t. */
+#define TARGET_TYPE_KEY "(SELECT tt.type_key FROM target_types tt WHERE tt.id = t.target_type_id)"
+#define TARGET_TYPE_NAME "(SELECT tt.name FROM target_types tt WHERE tt.id = t.target_type_id)"
+
 #define TARGET_COLUMNS                                                                             \
     "t.id, t.controller_id, t.name, t.description, t.security_token, t.address,"                   \
     " t.update_status, t.request_attributes, t.assigned_ds_id, t.installed_ds_id,"                 \
     " t.installed_at, t.last_request_at, t.target_type_id, t.created_at, t.created_by,"            \
-    " t.last_modified_at, t.last_modified_by, t.auto_confirm_active"
+    " t.last_modified_at, t.last_modified_by, t.auto_confirm_active,"                              \
+    " " TARGET_TYPE_NAME
 
 static const struct sort_field target_sort_fields[] = {
     {"id", "t.id"},
@@ -58,6 +63,14 @@ static const struct filter_field target_filter_fields[] = {
     {"createdby", FILTER_TEXT, "t.created_by", NULL},
     {"lastmodifiedat", FILTER_INT, "t.last_modified_at", NULL},
     {"lastmodifiedby", FILTER_TEXT, "t.last_modified_by", NULL},
+    /* targettype.* (deprecated in HEAD) and HEAD's type.*, where a bare `type` is the key. */
+    {"targettype.id", FILTER_INT, "t.target_type_id", NULL},
+    {"targettype.key", FILTER_TEXT, TARGET_TYPE_KEY, NULL},
+    {"targettype.name", FILTER_TEXT, TARGET_TYPE_NAME, NULL},
+    {"type", FILTER_TEXT, TARGET_TYPE_KEY, NULL},
+    {"type.id", FILTER_INT, "t.target_type_id", NULL},
+    {"type.key", FILTER_TEXT, TARGET_TYPE_KEY, NULL},
+    {"type.name", FILTER_TEXT, TARGET_TYPE_NAME, NULL},
     {NULL, 0, NULL, NULL},
 };
 
@@ -81,6 +94,7 @@ static void read_target(struct db_stmt *st, struct arena *a, struct target *t)
     t->audit.last_modified_at = db_col_int(st, 15);
     t->audit.last_modified_by = arena_strdup(a, db_col_text(st, 16));
     t->auto_confirm_active = db_col_int(st, 17) != 0;
+    t->target_type_name = arena_strdup(a, db_col_text(st, 18));
 }
 
 int store_target_create(struct store *s, struct target *t, const char *actor, struct error *err)
@@ -118,6 +132,7 @@ int store_target_create(struct store *s, struct target *t, const char *actor, st
             t->update_status = TARGET_STATUS_UNKNOWN;
         t->assigned_ds_id = t->installed_ds_id = t->installed_at = -1;
         t->last_request_at = t->target_type_id = -1;
+        t->target_type_name = NULL;
     }
     return rc;
 }

@@ -6,6 +6,7 @@
 #include "core/controller.h"
 #include "core/tenant_config.h"
 #include "store/target_store.h"
+#include "store/target_type_store.h"
 #include "util/time.h"
 
 #include <string.h>
@@ -24,6 +25,9 @@ static void write_target_links(struct jw *w, struct request *req, const struct t
         api_write_link(w, req, "attributes", MGMT "/targets/%s/attributes", t->controller_id);
         api_write_link(w, req, "actions", MGMT "/targets/%s/actions?offset=0&limit=50&sort=id:DESC",
                        t->controller_id);
+        if (t->target_type_id >= 0)
+            api_write_link(w, req, "targetType", MGMT "/targettypes/%lld",
+                           (long long)t->target_type_id);
     }
     jw_obj_end(w);
 }
@@ -63,8 +67,10 @@ void mgmt_write_target(struct jw *w, struct request *req, const struct target *t
     write_poll_status(w, req, t);
     jw_kv_str(w, "securityToken", t->security_token);
     jw_kv_bool(w, "requestAttributes", t->request_attributes);
-    if (t->target_type_id >= 0)
+    if (t->target_type_id >= 0) {
         jw_kv_int(w, "targetType", t->target_type_id);
+        jw_kv_str_opt(w, "targetTypeName", t->target_type_name);
+    }
     jw_kv_bool(w, "autoConfirmActive", t->auto_confirm_active);
     if (full)
         mgmt_write_target_ds_summary(w, req, t);
@@ -92,7 +98,9 @@ static bool read_new_target(struct request *req, struct json_value *item, struct
     }
     memset(t, 0, sizeof(*t));
     t->request_attributes = true;
-    if (json_member_string(item, "controllerId", &t->controller_id, &e) < 0 ||
+    t->target_type_id = -1;
+    if (json_member_int(item, "targetType", &t->target_type_id, &e) < 0 ||
+        json_member_string(item, "controllerId", &t->controller_id, &e) < 0 ||
         json_member_string(item, "name", &t->name, &e) < 0 ||
         json_member_string(item, "description", &t->description, &e) < 0 ||
         json_member_string(item, "securityToken", &t->security_token, &e) < 0 ||
@@ -121,6 +129,19 @@ static bool read_new_target(struct request *req, struct json_value *item, struct
         t->security_token = token;
     }
     return true;
+}
+
+/* Inserts t and gives it the type it asked for (none when negative). */
+static int create_target(struct store *s, struct target *t, struct request *req, struct error *e)
+{
+    int64_t type_id = t->target_type_id;
+    if (store_target_create(s, t, req->user, e) < 0)
+        return -1;
+    if (type_id < 0)
+        return 0;
+    if (store_target_set_type(s, t->id, type_id, req->user, e) < 0)
+        return -1;
+    return store_target_get_by_id(s, t->id, &req->arena, t, e);
 }
 
 static void create_targets(struct request *req)
@@ -159,7 +180,7 @@ static void create_targets(struct request *req)
         return;
     }
     for (size_t i = 0; i < n; i++)
-        if (store_target_create(s, &targets[i], req->user, &e) < 0) {
+        if (create_target(s, &targets[i], req, &e) < 0) {
             store_rollback(s);
             mgmt_fail(req, &e);
             return;
@@ -234,6 +255,7 @@ static bool apply_target_update(struct request *req, struct json_value *doc, str
         json_member_string(doc, "description", &t->description, &e) < 0 ||
         json_member_string(doc, "securityToken", &t->security_token, &e) < 0 ||
         json_member_string(doc, "address", &t->address, &e) < 0 ||
+        json_member_int(doc, "targetType", &t->target_type_id, &e) < 0 ||
         (has_request = json_member_bool(doc, "requestAttributes", &request_attributes, &e)) < 0) {
         api_reply_error(req, &e);
         return false;
@@ -261,6 +283,26 @@ static bool apply_target_update(struct request *req, struct json_value *doc, str
     return true;
 }
 
+struct update_args {
+    const struct target *t;
+    int64_t old_type;
+    const char *actor;
+};
+
+/* Writes the fields and, when the body changed it, the type (`targetType: -1` removes
+ * it, reference Surprise 30). */
+static int update_tx(struct store *s, struct arena *a, void *ctx, struct error *e)
+{
+    (void)a;
+    const struct update_args *u = ctx;
+    int64_t type_id = u->t->target_type_id < 0 ? -1 : u->t->target_type_id;
+    if (store_target_update(s, u->t, u->actor, e) < 0)
+        return -1;
+    if (type_id == u->old_type)
+        return 0;
+    return store_target_set_type(s, u->t->id, type_id, u->actor, e);
+}
+
 static void update_target(struct request *req)
 {
     struct json_value *doc;
@@ -271,12 +313,14 @@ static void update_target(struct request *req)
         json_doc_free(doc);
         return;
     }
+    int64_t old_type = t.target_type_id;
     bool ok = apply_target_update(req, doc, &t);
     json_doc_free(doc);
-    struct error e;
     if (!ok)
         return;
-    if (store_target_update(req_store(req), &t, req->user, &e) < 0 ||
+    struct update_args args = {&t, old_type, req->user};
+    struct error e;
+    if (store_transaction(req_store(req), update_tx, &args, &e) < 0 ||
         store_target_get(req_store(req), t.controller_id, &req->arena, &t, &e) < 0) {
         mgmt_fail(req, &e);
         return;
