@@ -5,6 +5,7 @@
 #include "store/db.h"
 #include "store/ds_type_store.h"
 #include "store/listing.h"
+#include "store/metadata_store.h"
 #include "util/time.h"
 
 /* complete: no mandatory module type of the set's type lacks a module in the set. */
@@ -31,6 +32,7 @@ static const struct filter_field ds_filter_fields[] = {
     {"type.key", FILTER_TEXT, "t.type_key", NULL},
     {"type.name", FILTER_TEXT, "t.name", NULL},
     {"type.id", FILTER_INT, "t.id", NULL},
+    {"metadata", FILTER_MAP, "d.id", &filter_ds_metadata},
     {"valid", FILTER_TEXT, "CASE d.valid WHEN 1 THEN 'true' ELSE 'false' END", NULL},
     {"createdat", FILTER_INT, "d.created_at", NULL},
     {"createdby", FILTER_TEXT, "d.created_by", NULL},

@@ -2,6 +2,7 @@
 
 #include "store/db.h"
 #include "store/listing.h"
+#include "store/metadata_store.h"
 #include "util/time.h"
 
 #include <string.h>
@@ -37,6 +38,7 @@ static const struct filter_field target_filter_fields[] = {
     {"updatestatus", FILTER_TEXT, "t.update_status", NULL},
     {"ipaddress", FILTER_TEXT, "t.address", NULL},
     {"attribute", FILTER_MAP, "t.id", &filter_target_attributes},
+    {"metadata", FILTER_MAP, "t.id", &filter_target_metadata},
     {"assignedds.name", FILTER_TEXT,
      "(SELECT d.name FROM distribution_sets d WHERE d.id = t.assigned_ds_id)", NULL},
     {"assignedds.version", FILTER_TEXT,
