@@ -16,6 +16,7 @@ const struct route *const app_routes[] = {
     mgmt_target_ds_routes,
     mgmt_ds_routes,
     mgmt_ds_type_routes,
+    mgmt_metadata_routes,
     ddi_root_routes,
     ddi_deployment_routes,
     ddi_feedback_routes,

@@ -48,5 +48,6 @@ extern const struct route mgmt_confirmation_routes[];
 extern const struct route mgmt_target_ds_routes[]; /* GET assignedDS, installedDS */
 extern const struct route mgmt_ds_routes[];
 extern const struct route mgmt_ds_type_routes[];
+extern const struct route mgmt_metadata_routes[]; /* targets, modules and sets */
 
 #endif

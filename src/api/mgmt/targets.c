@@ -24,6 +24,8 @@ static void write_target_links(struct jw *w, struct request *req, const struct t
         api_write_link(w, req, "attributes", MGMT "/targets/%s/attributes", t->controller_id);
         api_write_link(w, req, "actions", MGMT "/targets/%s/actions?offset=0&limit=50&sort=id:DESC",
                        t->controller_id);
+        api_write_link(w, req, "metadata", MGMT "/targets/%s/metadata?offset=0&limit=50",
+                       t->controller_id);
     }
     jw_obj_end(w);
 }
