@@ -1,11 +1,11 @@
 """Metadata of targets, software modules and distribution sets:
 /rest/v1/{targets/{c}|softwaremodules/{sm}|distributionsets/{ds}}/metadata[/{key}],
-and the metadata.<key> q= selector."""
+the metadata.<key> q= selector, and targetVisible module entries in DDI chunks."""
 
 import pytest
 
 from falconet_e2e import (ALREADY_EXISTS, NOT_FOUND, NOT_READABLE, SORT_ERRORS, assert_error,
-                          assert_paged, expect, expect_json, link, uid)
+                          assert_paged, deploy, expect, expect_json, link, uid)
 
 OWNERS = ("target", "sm", "ds")
 
@@ -197,3 +197,22 @@ def test_soft_deleted_module_keeps_metadata_read_only(api):
     assert expect_json(api.get(f"{path}/k"), 200)["value"] == "v"
     assert_error(api.post(path, json=[{"key": "k2"}]), 404, NOT_FOUND)
 
+
+def test_ddi_chunk_shows_target_visible_only(api, server):
+    d = deploy(api)
+    d2 = deploy(api, assign=False)
+    expect(api.post(f"/softwaremodules/{d.sm['id']}/metadata", json=[
+        {"key": "install-hint", "value": "reboot-required", "targetVisible": True},
+        {"key": "secret", "value": "internal", "targetVisible": False},
+        {"key": "empty", "targetVisible": True}]), 201)
+    chunks = d.dev.deployment_body(d.aid)["deployment"]["chunks"]
+    assert len(chunks) == 1
+    assert chunks[0]["metadata"] == [{"key": "empty", "value": ""},
+                                     {"key": "install-hint", "value": "reboot-required"}]
+    # A module whose entries are all hidden, or that has none, has no metadata member.
+    expect(api.post(f"/softwaremodules/{d2.sm['id']}/metadata",
+                    json=[{"key": "secret", "value": "x"}]), 201)
+    res = api.assign(d2.cid, d2.ds["id"])
+    aid = res["assignedActions"][0]["id"]
+    for chunk in d2.dev.deployment_body(aid)["deployment"]["chunks"]:
+        assert "metadata" not in chunk, chunk
