@@ -92,11 +92,10 @@ static void read_metadata(struct db_stmt *st, struct arena *a, void *item)
     m->target_visible = db_col_int(st, 2) != 0;
 }
 
-static int not_found(const struct owner_sql *o, int64_t id, const char *key, struct error *err)
+static int not_found(const struct owner_sql *o, const char *key, struct error *err)
 {
     return err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
-                   "%s metadata for %s {%lld} with key {%s} does not exist.", o->entity, o->entity,
-                   (long long)id, key);
+                   "%sMetadata with given identifier {%s} does not exist.", o->entity, key);
 }
 
 /* Binds ?1..?4 of a statement that writes one entry. */
@@ -172,7 +171,7 @@ int store_metadata_get(struct store *s, enum metadata_owner owner, int64_t id, c
         read_metadata(st, a, out);
         rc = 0;
     } else if (rc == DB_DONE) {
-        rc = not_found(o, id, key, err);
+        rc = not_found(o, key, err);
     }
     db_done(st);
     return rc;
@@ -188,7 +187,7 @@ int store_metadata_update(struct store *s, enum metadata_owner owner, int64_t id
     bind_entry(st, o, id, m);
     int rc = db_run(st, err);
     if (rc == 0 && db_changes(s->db) == 0)
-        return not_found(o, id, m->key, err);
+        return not_found(o, m->key, err);
     return rc;
 }
 
@@ -203,7 +202,7 @@ int store_metadata_delete(struct store *s, enum metadata_owner owner, int64_t id
     db_bind_text(st, 2, key);
     int rc = db_run(st, err);
     if (rc == 0 && db_changes(s->db) == 0)
-        return not_found(o, id, key, err);
+        return not_found(o, key, err);
     return rc;
 }
 

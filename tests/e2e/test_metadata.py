@@ -131,6 +131,14 @@ def test_limits_exact(api, owner):
     assert expect_json(api.get(f"{path}/metadata/{key}"), 200)["value"] == value
 
 
+def test_quota_429(api, owner):
+    _, path, _ = owner
+    expect(api.post(f"{path}/metadata", json=[{"key": f"q{i:03d}"} for i in range(100)]), 201)
+    assert_error(api.post(f"{path}/metadata", json=[{"key": "one-too-many"}]), 429,
+                 "hawkbit.server.error.quota.tooManyEntries")
+    assert api.total(f"{path}/metadata") == 100
+
+
 def test_bad_put_bodies_400(api, owner):
     kind, path, _ = owner
     expect(api.post(f"{path}/metadata", json=[{"key": "k", "value": "v"}]), 201)
