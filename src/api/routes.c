@@ -20,6 +20,7 @@ const struct route *const app_routes[] = {
     mgmt_tag_routes,
     mgmt_tag_assignment_routes,
     mgmt_target_type_routes,
+    mgmt_metadata_routes,
     ddi_root_routes,
     ddi_deployment_routes,
     ddi_feedback_routes,

@@ -4,6 +4,7 @@
 
 #include "store/db.h"
 #include "store/listing.h"
+#include "store/metadata_store.h"
 #include "util/time.h"
 
 #include <string.h>
@@ -27,6 +28,7 @@ static const struct filter_field module_filter_fields[] = {
     {"type.key", FILTER_TEXT, "st.type_key", NULL},
     {"type.name", FILTER_TEXT, "st.name", NULL},
     {"type.id", FILTER_INT, "st.id", NULL},
+    {"metadata", FILTER_MAP, "sm.id", &filter_sm_metadata},
     {"createdat", FILTER_INT, "sm.created_at", NULL},
     {"createdby", FILTER_TEXT, "sm.created_by", NULL},
     {"lastmodifiedat", FILTER_INT, "sm.last_modified_at", NULL},

@@ -5,6 +5,7 @@
 #include "store/db.h"
 #include "store/ds_type_store.h"
 #include "store/listing.h"
+#include "store/metadata_store.h"
 #include "util/time.h"
 
 /* complete: no mandatory module type of the set's type lacks a module in the set. */
@@ -37,6 +38,7 @@ static const struct filter_field ds_filter_fields[] = {
     {"type.key", FILTER_TEXT, "t.type_key", NULL},
     {"type.name", FILTER_TEXT, "t.name", NULL},
     {"type.id", FILTER_INT, "t.id", NULL},
+    {"metadata", FILTER_MAP, "d.id", &filter_ds_metadata},
     {"valid", FILTER_TEXT, "CASE d.valid WHEN 1 THEN 'true' ELSE 'false' END", NULL},
     {"tag", FILTER_MAP, "d.id", &ds_tags_map},
     {"tag.name", FILTER_MAP, "d.id", &ds_tags_map},

@@ -193,6 +193,22 @@ static const char *const migrations[] = {
     "  ds_type_id INTEGER NOT NULL REFERENCES ds_types(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (target_type_id, ds_type_id));"
     "CREATE INDEX targets_type ON targets(target_type_id);",
+
+    /* 6: metadata (key/value pairs) of targets, software modules and distribution
+     * sets; keys are unique per owner and go with a hard-deleted owner. */
+    "CREATE TABLE target_metadata ("
+    "  target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,"
+    "  meta_key TEXT NOT NULL, meta_value TEXT,"
+    "  PRIMARY KEY (target_id, meta_key));"
+    "CREATE TABLE sm_metadata ("
+    "  sm_id INTEGER NOT NULL REFERENCES software_modules(id) ON DELETE CASCADE,"
+    "  meta_key TEXT NOT NULL, meta_value TEXT,"
+    "  target_visible INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (sm_id, meta_key));"
+    "CREATE TABLE ds_metadata ("
+    "  ds_id INTEGER NOT NULL REFERENCES distribution_sets(id) ON DELETE CASCADE,"
+    "  meta_key TEXT NOT NULL, meta_value TEXT,"
+    "  PRIMARY KEY (ds_id, meta_key));",
 };
 
 const char *const *migrations_sqlite(int *count)

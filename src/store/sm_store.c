@@ -3,6 +3,7 @@
 
 #include "store/db.h"
 #include "store/listing.h"
+#include "store/metadata_store.h"
 #include "util/time.h"
 
 #include <string.h>
@@ -39,6 +40,7 @@ static const struct filter_field sm_filter_fields[] = {
     {"type.key", FILTER_TEXT, "t.type_key", NULL},
     {"type.name", FILTER_TEXT, "t.name", NULL},
     {"type.id", FILTER_INT, "t.id", NULL},
+    {"metadata", FILTER_MAP, "m.id", &filter_sm_metadata},
     {"createdat", FILTER_INT, "m.created_at", NULL},
     {"createdby", FILTER_TEXT, "m.created_by", NULL},
     {"lastmodifiedat", FILTER_INT, "m.last_modified_at", NULL},

@@ -2,6 +2,7 @@
 
 #include "store/db.h"
 #include "store/listing.h"
+#include "store/metadata_store.h"
 #include "util/time.h"
 
 #include <string.h>
@@ -50,6 +51,7 @@ static const struct filter_field target_filter_fields[] = {
     {"attribute", FILTER_MAP, "t.id", &filter_target_attributes},
     {"tag", FILTER_MAP, "t.id", &target_tags_map},
     {"tag.name", FILTER_MAP, "t.id", &target_tags_map},
+    {"metadata", FILTER_MAP, "t.id", &filter_target_metadata},
     {"assignedds.name", FILTER_TEXT,
      "(SELECT d.name FROM distribution_sets d WHERE d.id = t.assigned_ds_id)", NULL},
     {"assignedds.version", FILTER_TEXT,

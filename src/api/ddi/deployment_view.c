@@ -5,6 +5,7 @@
 
 #include "core/controller.h"
 #include "store/ds_store.h"
+#include "store/metadata_store.h"
 #include "store/sm_store.h"
 #include "util/time.h"
 
@@ -55,11 +56,29 @@ void ddi_write_artifact(struct jw *w, struct request *req, const struct artifact
     jw_obj_end(w);
 }
 
+/* The module's targetVisible metadata as DdiMetadata; absent when there is none. */
+static void write_chunk_metadata(struct jw *w, const struct metadata *md, size_t n)
+{
+    if (n == 0)
+        return;
+    jw_key(w, "metadata");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < n; i++) {
+        jw_obj_begin(w);
+        jw_kv_str(w, "key", md[i].key);
+        jw_kv_str(w, "value", md[i].value ? md[i].value : "");
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
 static bool write_chunk(struct jw *w, struct request *req, const struct software_module *m)
 {
     struct artifact *arts;
-    size_t n;
-    if (store_artifact_list(req_store(req), m->id, &req->arena, &arts, &n, NULL) < 0)
+    struct metadata *md;
+    size_t n, n_md;
+    if (store_artifact_list(req_store(req), m->id, &req->arena, &arts, &n, NULL) < 0 ||
+        store_metadata_visible(req_store(req), m->id, &req->arena, &md, &n_md, NULL) < 0)
         return false;
     jw_obj_begin(w);
     jw_kv_str(w, "part", chunk_part(m->type_key));
@@ -67,6 +86,7 @@ static bool write_chunk(struct jw *w, struct request *req, const struct software
     jw_kv_str(w, "name", m->name);
     if (m->encrypted)
         jw_kv_bool(w, "encrypted", true);
+    write_chunk_metadata(w, md, n_md);
     jw_key(w, "artifacts");
     jw_arr_begin(w);
     for (size_t i = 0; i < n; i++)

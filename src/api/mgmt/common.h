@@ -52,5 +52,6 @@ extern const struct route mgmt_ds_type_routes[];
 extern const struct route mgmt_tag_routes[];            /* target and DS tags */
 extern const struct route mgmt_tag_assignment_routes[]; /* {tagId}/assigned */
 extern const struct route mgmt_target_type_routes[];
+extern const struct route mgmt_metadata_routes[]; /* targets, modules and sets */
 
 #endif

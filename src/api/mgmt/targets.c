@@ -28,6 +28,8 @@ static void write_target_links(struct jw *w, struct request *req, const struct t
         if (t->target_type_id >= 0)
             api_write_link(w, req, "targetType", MGMT "/targettypes/%lld",
                            (long long)t->target_type_id);
+        api_write_link(w, req, "metadata", MGMT "/targets/%s/metadata?offset=0&limit=50",
+                       t->controller_id);
     }
     jw_obj_end(w);
 }
