@@ -14,6 +14,7 @@ const struct route *const app_routes[] = {
     mgmt_action_routes,
     mgmt_confirmation_routes,
     mgmt_target_filter_routes,
+    mgmt_rollout_routes,
     mgmt_target_ds_routes,
     mgmt_ds_routes,
     mgmt_ds_type_routes,

@@ -2,6 +2,7 @@
 
 #include "core/auto_assign.h"
 #include "core/last_seen.h"
+#include "core/rollout.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -25,8 +26,10 @@ static void tick(struct scheduler *sch, bool final)
     int rc = last_seen_flush(sch->store);
     if (rc > 0)
         log_debug("flushed last-seen times of %d targets", rc);
-    if (!final)
-        auto_assign_run(sch->store);
+    if (final)
+        return;
+    auto_assign_run(sch->store);
+    rollout_run(sch->store);
 }
 
 static void *run(void *arg)

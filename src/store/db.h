@@ -34,6 +34,7 @@ void db_done(struct db_stmt *st);
 
 /* Parameter indexes start at 1, as in SQL. */
 void db_bind_int(struct db_stmt *st, int idx, int64_t v);
+void db_bind_double(struct db_stmt *st, int idx, double v);
 /** NULL binds SQL NULL. The text is copied. */
 void db_bind_text(struct db_stmt *st, int idx, const char *v);
 void db_bind_null(struct db_stmt *st, int idx);
@@ -46,6 +47,7 @@ int db_step(struct db_stmt *st, struct error *err);
 int db_run(struct db_stmt *st, struct error *err);
 
 int64_t db_col_int(struct db_stmt *st, int col);
+double db_col_double(struct db_stmt *st, int col);
 /** -1 when the column is NULL. */
 int64_t db_col_opt_int(struct db_stmt *st, int col);
 /** Borrowed until the next step; NULL when the column is NULL. */

@@ -138,6 +138,11 @@ void db_bind_int(struct db_stmt *st, int idx, int64_t v)
     sqlite3_bind_int64(st->stmt, idx, v);
 }
 
+void db_bind_double(struct db_stmt *st, int idx, double v)
+{
+    sqlite3_bind_double(st->stmt, idx, v);
+}
+
 void db_bind_text(struct db_stmt *st, int idx, const char *v)
 {
     if (v)
@@ -179,6 +184,11 @@ int db_run(struct db_stmt *st, struct error *err)
 int64_t db_col_int(struct db_stmt *st, int col)
 {
     return sqlite3_column_int64(st->stmt, col);
+}
+
+double db_col_double(struct db_stmt *st, int col)
+{
+    return sqlite3_column_double(st->stmt, col);
 }
 
 int64_t db_col_opt_int(struct db_stmt *st, int col)

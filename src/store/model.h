@@ -126,6 +126,41 @@ struct target_filter {
     struct audit audit;
 };
 
+/* A rollout group's success or error rule: condition THRESHOLD with a percentage
+ * expression, and the action taken (NEXTGROUP / PAUSE) with its expression. */
+struct rollout_rule {
+    const char *condition, *expression, *action, *action_expression;
+};
+
+struct rollout_group {
+    int64_t id, rollout_id, position;
+    const char *name, *description, *target_filter_query;
+    double target_percentage;
+    const char *status; /* creating, ready, scheduled, running, finished, error */
+    struct rollout_rule success, error;
+    bool success_done, confirmation_required;
+    int64_t total_targets;
+    struct audit audit;
+};
+
+struct rollout {
+    int64_t id;
+    const char *name, *description, *target_filter_query;
+    int64_t ds_id;
+    const char *status; /* ready, starting, running, paused, finished, deleted */
+    const char *action_type;
+    int64_t forced_time, weight, start_at; /* -1 = absent */
+    bool confirmation_required, deleted;
+    int64_t total_targets, total_groups;
+    struct audit audit;
+};
+
+/* Targets of a rollout or group by the state of their action (hawkBit's
+ * totalTargetsPerStatus buckets). */
+struct rollout_counts {
+    int64_t notstarted, scheduled, running, finished, error, cancelled;
+};
+
 /** What a collection GET asks for: paging, a sort expression and a filter, unparsed. */
 struct list_query {
     int64_t offset, limit;

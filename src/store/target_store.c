@@ -269,6 +269,16 @@ int store_target_list_by_tag(struct store *s, int64_t tag_id, const struct list_
                       tag_id, q, a, items, count, total, err);
 }
 
+int store_target_list_by_group(struct store *s, int64_t group_id, const struct list_query *q,
+                               struct arena *a, struct target **items, size_t *count,
+                               int64_t *total, struct error *err)
+{
+    return list_where(s,
+                      "targets t WHERE t.id IN (SELECT x.target_id FROM rollout_group_targets x"
+                      " WHERE x.group_id = ?)",
+                      group_id, q, a, items, count, total, err);
+}
+
 int store_target_attributes(struct store *s, int64_t target_id, struct arena *a,
                             struct attribute **items, size_t *count, struct error *err)
 {
@@ -296,6 +306,12 @@ int store_target_attributes(struct store *s, int64_t target_id, struct arena *a,
     }
     db_done(st);
     return rc < 0 ? rc : 0;
+}
+
+int store_target_compile_query(const char *q, int64_t overdue_ts, struct arena *a,
+                               struct filter_sql *f, struct error *err)
+{
+    return filter_compile(q, target_filter_fields, overdue_ts, a, f, err);
 }
 
 int store_target_query_check(const char *q, struct error *err)

@@ -27,6 +27,15 @@ int store_target_list_by_ds(struct store *s, int64_t ds_id, bool installed,
                             const struct list_query *q, struct arena *a, struct target **items,
                             size_t *count, int64_t *total, struct error *err);
 
+/** The targets of a rollout group. */
+int store_target_list_by_group(struct store *s, int64_t group_id, const struct list_query *q,
+                               struct arena *a, struct target **items, size_t *count,
+                               int64_t *total, struct error *err);
+
+struct filter_sql;
+/** Compiles a target query (hawkBit's TargetFields, alias t for targets) into f. */
+int store_target_compile_query(const char *q, int64_t overdue_ts, struct arena *a,
+                               struct filter_sql *f, struct error *err);
 /** Checks that q is a valid target query (hawkBit's TargetFields); ERR_INVALID
  * with the rsql error codes otherwise. */
 int store_target_query_check(const char *q, struct error *err);

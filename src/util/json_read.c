@@ -132,6 +132,11 @@ bool json_as_bool(const struct json_value *v)
     return json_object_get_boolean(jo(v));
 }
 
+double json_as_double(const struct json_value *v)
+{
+    return json_object_get_double(jo(v));
+}
+
 int64_t json_as_int(const struct json_value *v)
 {
     return json_object_get_int64(jo(v));

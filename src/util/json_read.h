@@ -37,6 +37,7 @@ int json_object_each(const struct json_value *obj,
 const char *json_as_string(const struct json_value *v); /* NULL unless a string */
 bool json_as_bool(const struct json_value *v);
 int64_t json_as_int(const struct json_value *v);
+double json_as_double(const struct json_value *v);
 /** True when v is an integral number (not a fraction, not a numeric string). */
 bool json_is_int(const struct json_value *v);
 

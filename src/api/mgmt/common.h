@@ -46,6 +46,7 @@ extern const struct route mgmt_assignment_routes[];
 extern const struct route mgmt_action_routes[];
 extern const struct route mgmt_confirmation_routes[];
 extern const struct route mgmt_target_filter_routes[];
+extern const struct route mgmt_rollout_routes[];
 extern const struct route mgmt_target_ds_routes[]; /* GET assignedDS, installedDS */
 extern const struct route mgmt_ds_routes[];
 extern const struct route mgmt_ds_type_routes[];

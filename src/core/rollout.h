@@ -1,0 +1,47 @@
+/* Rollouts (hawkBit reference d): creation with set-based group filling, the
+ * rollout and group status machines, and the scheduler pass that starts groups
+ * when the success condition is met and pauses on the error condition. */
+#ifndef FALCONET_CORE_ROLLOUT_H
+#define FALCONET_CORE_ROLLOUT_H
+
+#include "store/rollout_store.h"
+
+#define ROLLOUT_MAX_GROUPS 500
+
+/** A group as requested: rules left NULL are inherited from the rollout's. */
+struct rollout_group_spec {
+    const char *name, *description, *target_filter_query;
+    double target_percentage; /* (0, 100]; 0 = not given */
+    struct rollout_rule success, error;
+    int confirmation_required; /* -1 = inherit */
+};
+
+struct rollout_spec {
+    struct rollout rollout;             /* name, description, query, ds_id, type, times, weight */
+    struct rollout_rule success, error; /* rollout-level defaults (NULL members = hawkBit's) */
+    int64_t amount_groups;              /* -1 when groups are given */
+    struct rollout_group_spec *groups;
+    size_t n_groups;
+};
+
+/** Validates and creates a rollout in one transaction: groups are filled with
+ * targets at once (set-based), so the rollout is `ready` when this returns.
+ * ERR_INVALID for bad input (no target matched, groups not covering every target,
+ * percentages out of range, unknown rule values), ERR_NOT_FOUND for an unknown
+ * set, ERR_EXISTS for a duplicate name. *out is the created rollout. */
+int rollout_create(struct store *s, const struct rollout_spec *spec, const char *actor,
+                   struct arena *a, struct rollout *out, struct error *err);
+
+/** start (ready -> running, first group started), pause (running -> paused),
+ * resume (paused -> running). ERR_INVALID (rollout.illegalState) otherwise. */
+int rollout_start(struct store *s, int64_t id, const char *actor, struct error *err);
+int rollout_pause(struct store *s, int64_t id, const char *actor, struct error *err);
+int rollout_resume(struct store *s, int64_t id, const char *actor, struct error *err);
+int rollout_delete(struct store *s, int64_t id, const char *actor, struct error *err);
+
+/** One scheduler pass: starts ready rollouts whose startAt has come and advances
+ * every running one (error condition -> pause, success condition -> next group,
+ * complete groups -> finished, no group left -> rollout finished). */
+int rollout_run(struct store *s);
+
+#endif

@@ -1,0 +1,138 @@
+"""Rollouts (hawkBit reference c.10, d): set-based creation (ready at once), start,
+the scheduler moving from group to group on the success threshold, pausing on the
+error threshold, resume, and bad input."""
+
+from falconet_e2e import (ERR, NOT_FOUND, assert_error, assert_paged, expect_json, new_device,
+                          uid, wait_until)
+
+
+def _fleet(api, n):
+    tag = uid()
+    devices = [new_device(api, controllerId=f"ro-{tag}-{i:03d}") for i in range(n)]
+    return tag, devices
+
+
+def _create(api, tag, ds_id, **extra):
+    body = {"name": f"rollout-{uid()}", "distributionSetId": ds_id,
+            "targetFilterQuery": f"controllerId==ro-{tag}-*"}
+    body.update(extra)
+    return api.post("/rollouts", json=body)
+
+
+def _groups(api, rid):
+    return assert_paged(expect_json(api.get(f"/rollouts/{rid}/deploygroups"), 200))["content"]
+
+
+def _group_targets(api, rid, gid):
+    body = expect_json(api.get(f"/rollouts/{rid}/deploygroups/{gid}/targets",
+                               params={"limit": 500}), 200)
+    return [t["controllerId"] for t in body["content"]]
+
+
+def _report(devices_by_id, cids, finished="success"):
+    for cid in cids:
+        dev = devices_by_id[cid]
+        href = wait_until(lambda: dev.links().get("deploymentBase"), what=f"{cid} deployment")
+        aid = int(href.split("/deploymentBase/")[1].split("?")[0])
+        r = dev.feedback(aid, execution="closed", finished=finished)
+        assert r.status_code == 200, r.text
+
+
+def _status(api, rid):
+    return expect_json(api.get(f"/rollouts/{rid}"), 200)["status"]
+
+
+def test_seed000_rollout_10_90(api):
+    """The guide's phased rollout: 10 % then 90 %, ready in the create response."""
+    tag, devices = _fleet(api, 20)
+    by_id = {t["controllerId"]: d for t, d in devices}
+    ds, _ = api.complete_ds()
+    body = expect_json(_create(api, tag, ds["id"], groups=[
+        {"name": "Phase 1", "targetPercentage": 10},
+        {"name": "Phase 2", "targetPercentage": 90}],
+        successCondition={"condition": "THRESHOLD", "expression": "100"}), 201)
+    assert body["status"] == "ready"
+    assert body["totalTargets"] == 20 and body["totalGroups"] == 2
+    assert body["totalTargetsPerStatus"]["notstarted"] == 20
+    rid = body["id"]
+    g1, g2 = _groups(api, rid)
+    assert (g1["name"], g1["totalTargets"], g2["totalTargets"]) == ("Phase 1", 2, 18)
+
+    started = expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+    assert started["status"] == "running"
+    g1, g2 = _groups(api, rid)
+    assert (g1["status"], g2["status"]) == ("running", "scheduled")
+    first = _group_targets(api, rid, g1["id"])
+    second = _group_targets(api, rid, g2["id"])
+    assert "deploymentBase" in by_id[first[0]].links()
+    assert "deploymentBase" not in by_id[second[0]].links()
+    assert expect_json(api.get(f"/targets/{first[0]}"), 200)["updateStatus"] == "pending"
+
+    _report(by_id, first)
+    wait_until(lambda: _groups(api, rid)[1]["status"] == "running", what="phase 2 started")
+    _report(by_id, second)
+    wait_until(lambda: _status(api, rid) == "finished", what="rollout finished")
+    counts = expect_json(api.get(f"/rollouts/{rid}"), 200)["totalTargetsPerStatus"]
+    assert counts["finished"] == 20 and counts["running"] == 0
+    assert expect_json(api.get(f"/targets/{second[-1]}"), 200)["updateStatus"] == "in_sync"
+
+
+def test_error_threshold_pauses_and_resume_continues(api):
+    tag, devices = _fleet(api, 10)
+    by_id = {t["controllerId"]: d for t, d in devices}
+    ds, _ = api.complete_ds()
+    rid = expect_json(_create(api, tag, ds["id"], amountGroups=2,
+                              successCondition={"expression": "100"},
+                              errorCondition={"condition": "THRESHOLD", "expression": "20"},
+                              errorAction={"action": "PAUSE"}), 201)["id"]
+    expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+    g1 = _groups(api, rid)[0]
+    first = _group_targets(api, rid, g1["id"])
+    assert len(first) == 5
+    _report(by_id, first[:2], finished="failure")  # 40 % > 20 %
+    wait_until(lambda: _status(api, rid) == "paused", what="paused on errors")
+    assert _groups(api, rid)[0]["status"] == "error"
+    assert _groups(api, rid)[1]["status"] == "scheduled"
+    expect_json(api.post(f"/rollouts/{rid}/resume"), 200)
+    wait_until(lambda: _groups(api, rid)[1]["status"] == "running", what="next group on resume")
+    assert _status(api, rid) == "running"
+    expect_json(api.post(f"/rollouts/{rid}/pause"), 200)
+    assert _status(api, rid) == "paused"
+
+
+def test_bad_rollouts_create_nothing(api):
+    tag, _ = _fleet(api, 4)
+    ds, _ = api.complete_ds()
+    before = api.total("/rollouts")
+    assert_error(_create(api, tag, ds["id"], groups=[{"name": "a", "targetPercentage": 10}]),
+                 400)  # groups do not cover every target
+    assert_error(_create(api, tag, ds["id"], groups=[{"name": "a", "targetPercentage": 150}]),
+                 400)
+    assert_error(_create(api, tag, ds["id"], groups=[{"name": "a", "targetPercentage": 100}],
+                         amountGroups=2), 400)
+    assert_error(_create(api, tag, 999999999), 404, NOT_FOUND)
+    assert_error(_create(api, f"none-{uid()}", ds["id"]), 400)  # no target matches
+    assert_error(_create(api, tag, ds["id"], targetFilterQuery="nosuch==1"), 400,
+                 ERR + "rest.param.rsqlInvalidField")
+    assert_error(_create(api, tag, ds["id"], successAction={"action": "JUMP"}), 400)
+    assert_error(api.post("/rollouts", json={"name": "x", "distributionSetId": ds["id"]}), 400)
+    assert api.total("/rollouts") == before
+
+
+def test_state_errors_and_duplicates(api):
+    tag, _ = _fleet(api, 2)
+    ds, _ = api.complete_ds()
+    body = expect_json(_create(api, tag, ds["id"]), 201)
+    rid = body["id"]
+    assert_error(api.post(f"/rollouts/{rid}/resume"), 400, ERR + "rollout.illegalState")
+    assert_error(api.post(f"/rollouts/{rid}/pause"), 400, ERR + "rollout.illegalState")
+    expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+    assert_error(api.post(f"/rollouts/{rid}/start"), 400, ERR + "rollout.illegalState")
+    assert_error(api.post("/rollouts", json={"name": body["name"], "distributionSetId": ds["id"],
+                                             "targetFilterQuery": f"controllerId==ro-{tag}-*"}),
+                 409)
+    found = assert_paged(expect_json(api.get("/rollouts", params={"q": f"name=={body['name']}"}),
+                                     200))
+    assert [r["id"] for r in found["content"]] == [rid]
+    assert api.delete(f"/rollouts/{rid}").status_code == 200
+    assert_error(api.get(f"/rollouts/{rid}"), 404, NOT_FOUND)
