@@ -121,11 +121,10 @@ int store_rollout_start_group(struct store *s, const struct rollout *r,
                       w, 3, err);
     if (rc == 0)
         rc = run_ints(s,
-                      "UPDATE targets SET assigned_ds_id = (SELECT ds_id FROM actions a WHERE"
-                      " a.rollout_group_id = ?1 AND a.target_id = targets.id), update_status ="
-                      " 'pending' WHERE id IN (SELECT target_id FROM actions WHERE"
-                      " rollout_group_id = ?1 AND status = 'scheduled')",
-                      v, 1, err);
+                      "UPDATE targets SET assigned_ds_id = ?3, update_status = 'pending'"
+                      " WHERE id IN (SELECT target_id FROM actions WHERE rollout_group_id = ?1"
+                      " AND status = 'scheduled')",
+                      v, 3, err);
     if (rc == 0)
         rc = run_ints(s,
                       "UPDATE actions SET active = 1, last_modified_at = ?2, status = CASE WHEN ?3"
