@@ -4,7 +4,7 @@ Usage: /usr/bin/python3 bench/rollout_create.py [N]   (default 100000; binary fr
 FALCONET_BIN or build/falconet). Starts its own server in a temp dir on 127.0.0.1,
 registers N targets through the Management API (1000 per request), then creates a
 10 % / 90 % rollout and starts it, and prints the timings as JSON."""
-import json, os, subprocess, sys, tempfile, time, requests, socket
+import json, os, shutil, subprocess, sys, tempfile, time, requests, socket
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("FALCONET_BIN", os.path.join(HERE, "..", "build", "falconet"))
@@ -41,3 +41,4 @@ print(json.dumps({"targets": N, "create_targets_s": round(t1 - t0, 2), "rollout_
                   "rollout_start_s": round(t4 - t3, 3), "status_after_start": r2.json()["status"],
                   "running": r2.json()["totalTargetsPerStatus"]["running"], "scheduled": r2.json()["totalTargetsPerStatus"]["scheduled"]}))
 p.terminate(); p.wait(10)
+shutil.rmtree(tmp, ignore_errors=True)
