@@ -2,6 +2,7 @@
 
 #include "core/deployment.h"
 #include "core/tenant_config.h"
+#include "store/ds_store.h"
 #include "store/target_filter_store.h"
 #include "store/target_store.h"
 #include "util/log.h"
@@ -10,12 +11,23 @@
 
 #define AUTO_ASSIGN_ACTOR "auto-assignment"
 
+static int report(const struct target_filter *f, size_t assigned)
+{
+    if (assigned > 0)
+        log_info("auto-assignment filter=%lld set=%lld targets=%zu", (long long)f->id,
+                 (long long)f->auto_ds_id, assigned);
+    return (int)assigned;
+}
+
 static int run_filter(struct store *s, struct arena *a, const struct target_filter *f,
                       int64_t overdue_ts)
 {
     const char **ids;
     size_t n;
     struct error err;
+    struct distribution_set ds;
+    if (store_ds_get(s, f->auto_ds_id, a, &ds, &err) < 0 || ds.deleted || !ds.complete || !ds.valid)
+        return 0; /* nothing can be assigned until the set is fixed or the filter changed */
     if (store_target_auto_assign_candidates(s, f->query, overdue_ts, f->auto_ds_id,
                                             AUTO_ASSIGN_BATCH, a, &ids, &n, &err) < 0) {
         log_warn("auto-assignment of filter %lld skipped: %s", (long long)f->id, err.message);
@@ -34,15 +46,18 @@ static int run_filter(struct store *s, struct arena *a, const struct target_filt
         items[i].confirmation_required = f->auto_confirmation_required;
     }
     struct assignment_outcome out;
-    if (deployment_assign(s, items, n, AUTO_ASSIGN_ACTOR, a, &out, &err) < 0) {
-        log_warn("auto-assignment of filter %lld (set %lld) failed: %s", (long long)f->id,
-                 (long long)f->auto_ds_id, err.message);
-        return 0;
+    if (deployment_assign(s, items, n, AUTO_ASSIGN_ACTOR, a, &out, &err) == 0)
+        return report(f, out.assigned);
+    /* One bad target must not block the others for ever: assign one by one. */
+    size_t assigned = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (deployment_assign(s, &items[i], 1, AUTO_ASSIGN_ACTOR, a, &out, &err) == 0)
+            assigned += out.assigned;
+        else
+            log_debug("auto-assignment of filter %lld skips %s: %s", (long long)f->id,
+                      items[i].controller_id, err.message);
     }
-    if (out.assigned > 0)
-        log_info("auto-assignment filter=%lld set=%lld targets=%zu", (long long)f->id,
-                 (long long)f->auto_ds_id, out.assigned);
-    return (int)out.assigned;
+    return report(f, assigned);
 }
 
 int auto_assign_run(struct store *s)

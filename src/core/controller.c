@@ -84,7 +84,7 @@ void controller_deployment_mode(const struct action *x, int64_t now_ms, struct d
     }
     /* Like hawkBit's hash of (action id, forced reached, window open): any 32-bit
      * value that differs when one of them does. */
-    uint32_t h = (uint32_t)(x->id * 2654435761u);
+    uint32_t h = (uint32_t)((uint64_t)x->id * 2654435761u);
     h ^= (out->forced_reached ? 0x5bd1e995u : 0) ^ (window_open ? 0 : 0x27d4eb2du);
     out->c = (int32_t)h;
 }
@@ -139,10 +139,29 @@ static int add_server_entry(struct store *s, struct arena *a, int64_t action_id,
                                    deployment_messages_json(a, msgs, 1), -1, err);
 }
 
+/* Whether the action, read again inside the transaction, is still open and (for a
+ * deployment) not being canceled: the caller's copy may be stale by now. */
+static int still_open(struct store *s, struct arena *a, const struct action *x, bool cancel,
+                      bool *open, struct error *err)
+{
+    struct action now;
+    int rc = store_action_get(s, x->target_id, x->id, a, &now, err);
+    if (rc < 0)
+        return rc;
+    bool canceling =
+        strcmp(now.status, ACTION_CANCELING) == 0 || strcmp(now.status, ACTION_CANCELED) == 0;
+    *open = now.active && canceling == cancel;
+    return 0;
+}
+
 static int cancel_lapsed_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
 {
     const struct action *x = ctx;
-    int rc = store_action_set_status(s, x->id, ACTION_CANCELING, true, "system", err);
+    bool open;
+    int rc = still_open(s, a, x, false, &open, err);
+    if (rc < 0 || !open)
+        return rc;
+    rc = store_action_set_status(s, x->id, ACTION_CANCELING, true, "system", err);
     return rc < 0 ? rc
                   : add_server_entry(s, a, x->id, ACTION_CANCELING,
                                      "Update Server: The maintenance window has lapsed; the "
@@ -256,7 +275,9 @@ static int apply_feedback(struct store *s, struct arena *a, const struct action 
     if (!x->active)
         return err_set(err, ERR_GONE, "action.inactive", "Action %lld is closed", (long long)x->id);
     const char *entry = deployment_entry_status(fb);
-    int rc = check_quota(s, x->id, err);
+    /* The quota bounds intermediate entries only: the closing report always fits. */
+    bool closing = strcmp(entry, ACTION_FINISHED) == 0 || strcmp(entry, ACTION_ERROR) == 0;
+    int rc = closing ? 0 : check_quota(s, x->id, err);
     if (rc < 0 || (rc = add_entry(s, a, x->id, entry, fb,
                                   arena_sprintf(a, "Update Server: Target reported %s",
                                                 execution_names[fb->execution]),
@@ -316,12 +337,12 @@ static int cancel_feedback_fn(struct store *s, struct arena *a, const struct act
     const struct feedback *fb = arg;
     bool canceling =
         strcmp(x->status, ACTION_CANCELING) == 0 || strcmp(x->status, ACTION_CANCELED) == 0;
-    if (!x->active || !canceling)
+    if (!canceling)
         return err_set(err, ERR_NOT_ALLOWED, "action.notCancelable",
                        "Action %lld is not being canceled", (long long)x->id);
-    int rc = check_quota(s, x->id, err);
-    if (rc < 0)
-        return rc;
+    if (!x->active)
+        return 0; /* a repeated acknowledgement of a finished cancelation (client retry) */
+    int rc = 0;
     const char *entry = ACTION_RUNNING;
     const char *next = NULL; /* the action's new status, NULL = unchanged */
     bool closes = false;
@@ -337,6 +358,8 @@ static int cancel_feedback_fn(struct store *s, struct arena *a, const struct act
     } else if (fb->execution == EXEC_CANCELED) {
         entry = ACTION_WARNING;
     }
+    if (!next && (rc = check_quota(s, x->id, err)) < 0) /* only history-only entries count */
+        return rc;
     if ((rc = add_entry(s, a, x->id, entry, fb, "Update Server: Target reported cancelation",
                         err)) < 0 ||
         (next &&
@@ -362,7 +385,11 @@ static int retrieved_tx(struct store *s, struct arena *a, void *ctx, struct erro
 {
     const struct retrieved_args *r = ctx;
     const char *last;
-    int rc = store_controller_last_status(s, r->x->id, a, &last, err);
+    bool open;
+    int rc = still_open(s, a, r->x, r->cancel, &open, err);
+    if (rc < 0 || !open)
+        return rc;
+    rc = store_controller_last_status(s, r->x->id, a, &last, err);
     if (rc < 0 || (last && strcmp(last, ACTION_RETRIEVED) == 0))
         return rc;
     const char *msg = r->cancel ? "Update Server: Target retrieved cancel action and should "
@@ -384,10 +411,14 @@ int controller_downloaded(struct store *s, int64_t action_id, const char *what, 
 {
     struct arena a;
     arena_init(&a);
-    int rc = add_server_entry(s, &a, action_id, ACTION_DOWNLOAD,
+    /* Downloads are intermediate history: a full history keeps the closing report's
+     * room instead of recording every repeated download. */
+    int rc = check_quota(s, action_id, err);
+    if (rc == 0)
+        rc = add_server_entry(s, &a, action_id, ACTION_DOWNLOAD,
                               arena_sprintf(&a, "Update Server: Target downloads %s", what), err);
     arena_free(&a);
-    return rc;
+    return rc == -ERR_QUOTA ? 0 : rc;
 }
 
 /* ---- registration and attributes ---- */
@@ -539,7 +570,9 @@ static int confirm_fn(struct store *s, struct arena *a, const struct action *x, 
                        "Action %lld does not wait for confirmation", (long long)x->id);
     const char *note = c->confirmed ? "Update Server: Target confirmed the action."
                                     : "Update Server: Target denied the action.";
-    int rc = add_entry(s, a, x->id, c->confirmed ? ACTION_RUNNING : ACTION_WAIT_FOR_CONFIRMATION,
+    int rc = c->confirmed ? 0 : check_quota(s, x->id, err); /* denials may repeat */
+    if (rc == 0)
+        rc = add_entry(s, a, x->id, c->confirmed ? ACTION_RUNNING : ACTION_WAIT_FOR_CONFIRMATION,
                        &c->fb, note, err);
     if (rc < 0 || !c->confirmed)
         return rc;

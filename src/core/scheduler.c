@@ -38,7 +38,7 @@ static void *run(void *arg)
     pthread_mutex_lock(&sch->lock);
     while (!sch->stopping) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += sch->interval_ms / 1000;
         until.tv_nsec += (long)(sch->interval_ms % 1000) * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
@@ -64,7 +64,12 @@ struct scheduler *scheduler_start(const char *database_path, int interval_ms, st
     }
     sch->interval_ms = interval_ms > 0 ? interval_ms : 1000;
     pthread_mutex_init(&sch->lock, NULL);
-    pthread_cond_init(&sch->wake, NULL);
+    /* A monotonic clock: setting the wall clock back must not stall the ticks. */
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&sch->wake, &attr);
+    pthread_condattr_destroy(&attr);
     sch->store = store_open(database_path, false, err);
     if (!sch->store || pthread_create(&sch->thread, NULL, run, sch) != 0) {
         if (sch->store)

@@ -81,7 +81,7 @@ static int unknown_field(const struct filter_field *fields, const char *selector
     char names[160] = "";
     for (const struct filter_field *f = fields; f->name; f++) {
         size_t used = strlen(names);
-        if (used + strlen(f->name) + 6 >= sizeof(names)) {
+        if (used + strlen(f->name) + sizeof(", .<key>") >= sizeof(names) - sizeof(", ...")) {
             strcat(names, ", ...");
             break;
         }

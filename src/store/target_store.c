@@ -338,12 +338,19 @@ int store_target_auto_assign_candidates(struct store *s, const char *q, int64_t 
     const char *sql = arena_sprintf(a,
                                     "SELECT t.controller_id FROM targets t WHERE %s AND NOT EXISTS"
                                     " (SELECT 1 FROM actions x WHERE x.target_id = t.id AND"
-                                    " x.ds_id = ?) ORDER BY t.id LIMIT %zu",
+                                    " x.ds_id = ?) AND (t.target_type_id IS NULL OR EXISTS"
+                                    " (SELECT 1 FROM target_type_ds_types c JOIN"
+                                    " distribution_sets d ON d.type_id = c.ds_type_id WHERE"
+                                    " c.target_type_id = t.target_type_id AND d.id = ?))"
+                                    " ORDER BY t.id LIMIT %zu",
                                     f.sql, limit);
     struct db_stmt *st = db_prepare_temp(s->db, sql, err);
     if (!st)
         return -ERR_INTERNAL;
-    db_bind_int(st, filter_bind(st, 1, &f), ds_id);
+    /* the filter's parameters come first in the text, then the set twice */
+    int idx = filter_bind(st, 1, &f);
+    db_bind_int(st, idx, ds_id);
+    db_bind_int(st, idx + 1, ds_id);
     *ids = arena_alloc(a, sizeof(char *) * (limit ? limit : 1));
     while (*count < limit && (rc = db_step(st, err)) == DB_ROW)
         (*ids)[(*count)++] = arena_strdup(a, db_col_text(st, 0));

@@ -87,6 +87,23 @@ static void test_unassignable_set_is_skipped(void **state)
     assert_int_equal(action_count(f, t), 1);
 }
 
+static void test_incompatible_target_blocks_nobody(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ds = fx_ds(f, "fw");
+    int64_t a1 = fx_target(f, "kiosk-1"), a2 = fx_target(f, "kiosk-2");
+    int64_t a3 = fx_target(f, "kiosk-3");
+    fx_exec(f, "INSERT INTO target_types (type_key, name, created_at, created_by,"
+               " last_modified_at, last_modified_by) VALUES ('gadget', 'Gadget', 0, 't', 0, 't')");
+    fx_exec(f, "UPDATE targets SET target_type_id = (SELECT id FROM target_types)"
+               " WHERE controller_id = 'kiosk-2'");
+    fx_filter(f, "kiosks", "controllerId==kiosk-*", ds, "forced");
+    assert_int_equal(auto_assign_run(f->s), 2);
+    assert_int_equal(action_count(f, a1), 1);
+    assert_int_equal(action_count(f, a2), 0); /* its type accepts no set */
+    assert_int_equal(action_count(f, a3), 1);
+}
+
 static void test_bad_query_is_refused_at_creation(void **state)
 {
     struct fixture *f = *state;
@@ -100,9 +117,9 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_assigns_matching_targets_once),    T(test_never_retargets_a_device),
-        T(test_filters_without_set_do_nothing),   T(test_unassignable_set_is_skipped),
-        T(test_bad_query_is_refused_at_creation),
+        T(test_assigns_matching_targets_once),     T(test_never_retargets_a_device),
+        T(test_filters_without_set_do_nothing),    T(test_unassignable_set_is_skipped),
+        T(test_incompatible_target_blocks_nobody), T(test_bad_query_is_refused_at_creation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -461,15 +461,39 @@ static void test_feedback_quota(void **state)
     assert_int_equal(controller_feedback(f->s, t, x, &fb, &e), -ERR_QUOTA);
     assert_string_equal(e.code, "quota.tooManyEntries");
     assert_int_equal(fx_history_count(f, x), 1000);
-    /* even the final report is refused, and the action stays open */
-    assert_int_equal(feedback(f, t, x, EXEC_CLOSED, RESULT_SUCCESS), -ERR_QUOTA);
-    assert_action(f, t, x, ACTION_RUNNING, true);
+    /* hawkBit's quota counts intermediate entries only: the closing report still lands */
+    int64_t y = fx_assign(f, "dev", fx_ds(f, "rel2")); /* x is now canceling */
+    fill_history(f, y, CONTROLLER_MAX_STATUS_ENTRIES);
+    assert_int_equal(controller_feedback(f->s, t, y, &fb, &e), -ERR_QUOTA);
+    assert_int_equal(feedback(f, t, y, EXEC_CLOSED, RESULT_SUCCESS), 0);
+    assert_action(f, t, y, ACTION_FINISHED, false);
 
-    /* cancel feedback is capped as well */
+    /* cancel feedback: history-only entries are capped, the acknowledgement is not */
+    assert_int_equal(cancel_feedback(f, t, x, EXEC_PROCEEDING, RESULT_NONE), -ERR_QUOTA);
+    assert_int_equal(cancel_feedback(f, t, x, EXEC_CLOSED, RESULT_SUCCESS), 0);
+    assert_action(f, t, x, ACTION_CANCELED, false);
+}
+
+static void test_stale_copies_do_not_reopen(void **state)
+{
+    struct fixture *f = *state;
+    struct error e;
+    int64_t t = fx_target(f, "dev");
+    int64_t x = fx_assign(f, "dev", fx_ds(f, "rel"));
+    struct action stale = fx_get_action(f, t, x);
+    /* canceled by an operator while the device's read was under way */
     assert_int_equal(deployment_cancel(f->s, t, x, false, "op", &e), 0);
-    assert_int_equal(fx_history_count(f, x), 1001);
-    assert_int_equal(cancel_feedback(f, t, x, EXEC_CLOSED, RESULT_SUCCESS), -ERR_QUOTA);
+    assert_int_equal(controller_retrieved(f->s, &stale, false, &e), 0);
     assert_action(f, t, x, ACTION_CANCELING, true);
+    assert_int_equal(controller_cancel_lapsed(f->s, &stale, &e), 0);
+    assert_action(f, t, x, ACTION_CANCELING, true);
+    /* finished while the read was under way */
+    int64_t y = fx_assign(f, "dev", fx_ds(f, "rel2"));
+    stale = fx_get_action(f, t, y);
+    assert_int_equal(feedback(f, t, y, EXEC_CLOSED, RESULT_SUCCESS), 0);
+    assert_int_equal(controller_retrieved(f->s, &stale, false, &e), 0);
+    assert_int_equal(controller_cancel_lapsed(f->s, &stale, &e), 0);
+    assert_action(f, t, y, ACTION_FINISHED, false);
 }
 
 /* ---- messages, code, timestamps ---- */
@@ -696,8 +720,11 @@ static void test_cancel_closed_completes(void **state)
         assert_string_equal(st.status, ACTION_CANCELED);
         assert_int_equal(st.occurred_at, 777);
         assert_string_equal(st.messages_json, "[\"Update Server: Target reported cancelation\"]");
-        /* closed: more cancel feedback is refused */
-        assert_int_equal(controller_cancel_feedback(f->s, t, x, &fb, &e), -ERR_NOT_ALLOWED);
+        /* closed: a repeated acknowledgement (client retry) is accepted and changes nothing */
+        size_t entries = fx_history_count(f, x);
+        assert_int_equal(controller_cancel_feedback(f->s, t, x, &fb, &e), 0);
+        assert_action(f, t, x, ACTION_CANCELED, false);
+        assert_int_equal(fx_history_count(f, x), entries);
     }
 }
 
@@ -1167,6 +1194,7 @@ int main(void)
         T(test_feedback_not_found),
         T(test_feedback_waiting_for_confirmation),
         T(test_feedback_quota),
+        T(test_stale_copies_do_not_reopen),
         T(test_details_and_code),
         T(test_too_many_details_keep_newest),
         T(test_long_message_cut),
