@@ -209,8 +209,9 @@ static int create_tx(struct store *s, struct arena *a, void *ctx, struct error *
                        "Rollout groups don't match all targets that are targeted by the rollout "
                        "(%lld of %lld)",
                        (long long)c->out->total_targets, (long long)matching);
-    c->out->status = "ready";
-    return store_rollout_set_status(s, r.id, "ready", c->actor, err);
+    c->out->status =
+        tenant_config_bool(s, "rollout.approval.enabled") ? "waiting_for_approval" : "ready";
+    return store_rollout_set_status(s, r.id, c->out->status, c->actor, err);
 }
 
 int rollout_create(struct store *s, const struct rollout_spec *spec, const char *actor,
@@ -332,6 +333,57 @@ int rollout_delete(struct store *s, int64_t id, const char *actor, struct error 
 {
     struct change_args c = {id, actor};
     return store_transaction(s, delete_tx, &c, err);
+}
+
+static int trigger_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct change_args *c = ctx;
+    struct rollout r;
+    struct rollout_group *groups;
+    size_t n;
+    int rc = store_rollout_get(s, c->id, a, &r, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(r.status, "running") != 0)
+        return illegal_state(err, &r, "moved to its next group");
+    if ((rc = store_rollout_groups(s, r.id, a, &groups, &n, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(groups[i].status, "scheduled") == 0)
+            return start_next_group(s, &r, groups, n, c->actor, err);
+    return err_set(err, ERR_INVALID, "rollout.illegalState",
+                   "Rollout %lld has no scheduled group left", (long long)r.id);
+}
+
+int rollout_trigger_next(struct store *s, int64_t id, const char *actor, struct error *err)
+{
+    struct change_args c = {id, actor};
+    return store_transaction(s, trigger_tx, &c, err);
+}
+
+struct approve_args {
+    int64_t id;
+    bool approve;
+    const char *actor;
+};
+
+static int approve_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct approve_args *c = ctx;
+    struct rollout r;
+    int rc = store_rollout_get(s, c->id, a, &r, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(r.status, "waiting_for_approval") != 0)
+        return illegal_state(err, &r, c->approve ? "approved" : "denied");
+    return store_rollout_set_status(s, r.id, c->approve ? "ready" : "approval_denied", c->actor,
+                                    err);
+}
+
+int rollout_approve(struct store *s, int64_t id, bool approve, const char *actor, struct error *err)
+{
+    struct approve_args c = {id, approve, actor};
+    return store_transaction(s, approve_tx, &c, err);
 }
 
 /* ---- the scheduler pass ---- */

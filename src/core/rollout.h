@@ -38,6 +38,13 @@ int rollout_start(struct store *s, int64_t id, const char *actor, struct error *
 int rollout_pause(struct store *s, int64_t id, const char *actor, struct error *err);
 int rollout_resume(struct store *s, int64_t id, const char *actor, struct error *err);
 int rollout_delete(struct store *s, int64_t id, const char *actor, struct error *err);
+/** triggerNextGroup: starts the next scheduled group of a running rollout regardless
+ * of thresholds; ERR_INVALID (rollout.illegalState) when none is left. */
+int rollout_trigger_next(struct store *s, int64_t id, const char *actor, struct error *err);
+/** approve (waiting_for_approval -> ready) or deny (-> approval_denied); a rollout
+ * waits for approval when rollout.approval.enabled is on at creation. */
+int rollout_approve(struct store *s, int64_t id, bool approve, const char *actor,
+                    struct error *err);
 
 /** One scheduler pass: starts ready rollouts whose startAt has come and advances
  * every running one (error condition -> pause, success condition -> next group,

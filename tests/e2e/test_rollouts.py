@@ -3,6 +3,7 @@ the scheduler moving from group to group on the success threshold, pausing on th
 error threshold, resume, and bad input."""
 
 from falconet_e2e import (ERR, NOT_FOUND, assert_error, assert_paged, expect_json, new_device,
+                          tenant_configs,
                           uid, wait_until)
 
 
@@ -136,3 +137,31 @@ def test_state_errors_and_duplicates(api):
     assert [r["id"] for r in found["content"]] == [rid]
     assert api.delete(f"/rollouts/{rid}").status_code == 200
     assert_error(api.get(f"/rollouts/{rid}"), 404, NOT_FOUND)
+
+
+def test_trigger_next_group(api):
+    tag, _ = _fleet(api, 6)
+    ds, _ = api.complete_ds()
+    rid = expect_json(_create(api, tag, ds["id"], amountGroups=3,
+                              successCondition={"expression": "100"}), 201)["id"]
+    assert_error(api.post(f"/rollouts/{rid}/triggerNextGroup"), 400, ERR + "rollout.illegalState")
+    expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+    expect_json(api.post(f"/rollouts/{rid}/triggerNextGroup"), 200)
+    assert [g["status"] for g in _groups(api, rid)] == ["running", "running", "scheduled"]
+    expect_json(api.post(f"/rollouts/{rid}/triggerNextGroup"), 200)
+    assert_error(api.post(f"/rollouts/{rid}/triggerNextGroup"), 400, ERR + "rollout.illegalState")
+
+
+def test_approval_workflow(api):
+    tag, _ = _fleet(api, 2)
+    ds, _ = api.complete_ds()
+    with tenant_configs(api, {"rollout.approval.enabled": True}):
+        first = expect_json(_create(api, tag, ds["id"]), 201)
+        second = expect_json(_create(api, tag, ds["id"]), 201)
+    assert first["status"] == "waiting_for_approval"
+    assert_error(api.post(f"/rollouts/{first['id']}/start"), 400, ERR + "rollout.illegalState")
+    assert expect_json(api.post(f"/rollouts/{first['id']}/approve",
+                                params={"remark": "ok"}), 200)["status"] == "ready"
+    assert expect_json(api.post(f"/rollouts/{second['id']}/deny"), 200)["status"] == "approval_denied"
+    assert_error(api.post(f"/rollouts/{second['id']}/approve"), 400, ERR + "rollout.illegalState")
+    assert expect_json(api.post(f"/rollouts/{first['id']}/start"), 200)["status"] == "running"

@@ -69,6 +69,9 @@ static void write_rollout(struct jw *w, struct request *req, const struct rollou
         api_write_link(w, req, "start", MGMT "/rollouts/%lld/start", id);
         api_write_link(w, req, "pause", MGMT "/rollouts/%lld/pause", id);
         api_write_link(w, req, "resume", MGMT "/rollouts/%lld/resume", id);
+        api_write_link(w, req, "triggerNextGroup", MGMT "/rollouts/%lld/triggerNextGroup", id);
+        api_write_link(w, req, "approve", MGMT "/rollouts/%lld/approve", id);
+        api_write_link(w, req, "deny", MGMT "/rollouts/%lld/deny", id);
         api_write_link(w, req, "groups", MGMT "/rollouts/%lld/deploygroups?offset=0&limit=50", id);
         api_write_link(w, req, "distributionset", MGMT "/distributionsets/%lld",
                        (long long)r->ds_id);
@@ -310,6 +313,31 @@ static void resume_rollout(struct request *req)
     change(req, rollout_resume);
 }
 
+static void trigger_next(struct request *req)
+{
+    change(req, rollout_trigger_next);
+}
+
+static int approve(struct store *s, int64_t id, const char *actor, struct error *err)
+{
+    return rollout_approve(s, id, true, actor, err);
+}
+
+static int deny(struct store *s, int64_t id, const char *actor, struct error *err)
+{
+    return rollout_approve(s, id, false, actor, err);
+}
+
+static void approve_rollout(struct request *req)
+{
+    change(req, approve);
+}
+
+static void deny_rollout(struct request *req)
+{
+    change(req, deny);
+}
+
 static void delete_rollout(struct request *req)
 {
     int64_t id;
@@ -397,6 +425,7 @@ static void list_group_targets(struct request *req)
 }
 
 static const char *const list_params[] = {"offset", "limit", "sort", "q", "representation", NULL};
+static const char *const remark_params[] = {"remark", NULL};
 
 const struct route mgmt_rollout_routes[] = {
     {"GET", MGMT "/rollouts", list_rollouts, list_params, ROUTE_BODY_NONE, NULL, mgmt_authorize},
@@ -406,6 +435,12 @@ const struct route mgmt_rollout_routes[] = {
     {"POST", MGMT "/rollouts/{}/start", start_rollout, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {"POST", MGMT "/rollouts/{}/pause", pause_rollout, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {"POST", MGMT "/rollouts/{}/resume", resume_rollout, NULL, ROUTE_BODY_NONE, NULL,
+     mgmt_authorize},
+    {"POST", MGMT "/rollouts/{}/triggerNextGroup", trigger_next, NULL, ROUTE_BODY_NONE, NULL,
+     mgmt_authorize},
+    {"POST", MGMT "/rollouts/{}/approve", approve_rollout, remark_params, ROUTE_BODY_NONE, NULL,
+     mgmt_authorize},
+    {"POST", MGMT "/rollouts/{}/deny", deny_rollout, remark_params, ROUTE_BODY_NONE, NULL,
      mgmt_authorize},
     {"GET", MGMT "/rollouts/{}/deploygroups", list_groups, list_params, ROUTE_BODY_NONE, NULL,
      mgmt_authorize},
