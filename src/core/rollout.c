@@ -242,19 +242,28 @@ struct change_args {
     const char *actor;
 };
 
+/* Reads the rollout and its groups when it is in `status`; else rollout.illegalState
+ * saying it cannot be `what`. */
+static int load_in_status(struct store *s, struct arena *a, int64_t id, const char *status,
+                          const char *what, struct rollout *r, struct rollout_group **groups,
+                          size_t *n, struct error *err)
+{
+    int rc = store_rollout_get(s, id, a, r, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(r->status, status) != 0)
+        return illegal_state(err, r, what);
+    return store_rollout_groups(s, r->id, a, groups, n, err);
+}
+
 static int start_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
 {
     const struct change_args *c = ctx;
     struct rollout r;
     struct rollout_group *groups;
     size_t n;
-    int rc = store_rollout_get(s, c->id, a, &r, err);
-    if (rc < 0)
-        return rc;
-    if (strcmp(r.status, "ready") != 0)
-        return illegal_state(err, &r, "started");
-    if ((rc = store_rollout_create_actions(s, &r, c->actor, err)) < 0 ||
-        (rc = store_rollout_groups(s, r.id, a, &groups, &n, err)) < 0)
+    int rc = load_in_status(s, a, c->id, "ready", "started", &r, &groups, &n, err);
+    if (rc < 0 || (rc = store_rollout_create_actions(s, &r, c->actor, err)) < 0)
         return rc;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rc = store_rollout_group_set_status(s, groups[i].id, "scheduled", err);
@@ -297,12 +306,8 @@ static int resume_tx(struct store *s, struct arena *a, void *ctx, struct error *
     struct rollout r;
     struct rollout_group *groups;
     size_t n;
-    int rc = store_rollout_get(s, c->id, a, &r, err);
+    int rc = load_in_status(s, a, c->id, "paused", "resumed", &r, &groups, &n, err);
     if (rc < 0)
-        return rc;
-    if (strcmp(r.status, "paused") != 0)
-        return illegal_state(err, &r, "resumed");
-    if ((rc = store_rollout_groups(s, r.id, a, &groups, &n, err)) < 0)
         return rc;
     const struct rollout_group *last = NULL;
     for (size_t i = 0; i < n; i++)
@@ -341,12 +346,9 @@ static int trigger_tx(struct store *s, struct arena *a, void *ctx, struct error 
     struct rollout r;
     struct rollout_group *groups;
     size_t n;
-    int rc = store_rollout_get(s, c->id, a, &r, err);
+    int rc =
+        load_in_status(s, a, c->id, "running", "moved to its next group", &r, &groups, &n, err);
     if (rc < 0)
-        return rc;
-    if (strcmp(r.status, "running") != 0)
-        return illegal_state(err, &r, "moved to its next group");
-    if ((rc = store_rollout_groups(s, r.id, a, &groups, &n, err)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++)
         if (strcmp(groups[i].status, "scheduled") == 0)
