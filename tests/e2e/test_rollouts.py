@@ -165,3 +165,79 @@ def test_approval_workflow(api):
     assert expect_json(api.post(f"/rollouts/{second['id']}/deny"), 200)["status"] == "approval_denied"
     assert_error(api.post(f"/rollouts/{second['id']}/approve"), 400, ERR + "rollout.illegalState")
     assert expect_json(api.post(f"/rollouts/{first['id']}/start"), 200)["status"] == "running"
+
+
+def test_seed000_rollout_over_1000_simulated_devices(api):
+    """The guide's 10 % / 90 % rollout over 1 000 registered targets, driven by a pool
+    of simulated devices that poll, read their deployment and report success."""
+    import concurrent.futures
+
+    tag, devices = _fleet_bulk(api, 1000)
+    ds, _ = api.complete_ds()
+    body = expect_json(_create(api, tag, ds["id"], groups=[
+        {"name": "Phase 1", "targetPercentage": 10},
+        {"name": "Phase 2", "targetPercentage": 90}],
+        successCondition={"condition": "THRESHOLD", "expression": "95"}), 201)
+    assert (body["status"], body["totalTargets"]) == ("ready", 1000)
+    rid = body["id"]
+    expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+
+    def device_round(dev):
+        """One poll; installs when offered. True when it reported."""
+        href = dev.links().get("deploymentBase")
+        if not href:
+            return False
+        aid = int(href.split("/deploymentBase/")[1].split("?")[0])
+        assert dev.get(href).status_code == 200
+        assert dev.feedback(aid, execution="closed", finished="success").status_code == 200
+        return True
+
+    reported = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        for _ in range(40):
+            reported += sum(pool.map(device_round, devices))
+            if _status(api, rid) == "finished":
+                break
+    assert reported == 1000
+    wait_until(lambda: _status(api, rid) == "finished", what="rollout finished")
+    g1, g2 = _groups(api, rid)
+    assert (g1["totalTargets"], g2["totalTargets"]) == (100, 900)
+    assert expect_json(api.get(f"/rollouts/{rid}"), 200)["totalTargetsPerStatus"]["finished"] == 1000
+
+
+def _fleet_bulk(api, n):
+    """n targets created 500 per request, with their Devices."""
+    from falconet_e2e import Device
+    tag = uid()
+    devices = []
+    for start in range(0, n, 500):
+        body = [{"controllerId": f"ro-{tag}-{i:04d}"} for i in range(start, min(n, start + 500))]
+        for t in expect_json(api.post("/targets", json=body), 201):
+            devices.append(Device(api.server, t["controllerId"], t["securityToken"]))
+    return tag, devices
+
+
+def test_competing_rollouts_weights(api):
+    """Two rollouts over the same targets: the newer group start cancels the older
+    open action; the device sees the higher-weight action first (reference e.4)."""
+    tag, devices = _fleet(api, 1)
+    (target, dev), = devices
+    ds_a, _ = api.complete_ds()
+    ds_b, _ = api.complete_ds()
+    ra = expect_json(_create(api, tag, ds_a["id"], weight=200), 201)["id"]
+    rb = expect_json(_create(api, tag, ds_b["id"], weight=800), 201)["id"]
+    expect_json(api.post(f"/rollouts/{ra}/start"), 200)
+    expect_json(api.post(f"/rollouts/{rb}/start"), 200)
+    links = dev.links()
+    assert "deploymentBase" in links and "cancelAction" not in links
+    aid = int(links["deploymentBase"].split("/deploymentBase/")[1].split("?")[0])
+    assert api.action(target["controllerId"], aid)["weight"] == 800
+    assert dev.feedback(aid, execution="closed", finished="success").status_code == 200
+    # now the superseded action of rollout A is exposed, as a cancelation
+    cancel = wait_until(lambda: dev.links().get("cancelAction"), what="old action canceling")
+    old = int(cancel.split("/cancelAction/")[1])
+    assert dev.cancel_feedback(old, execution="closed", finished="success").status_code == 200
+    wait_until(lambda: _status(api, rb) == "finished", what="rollout B finished")
+    t = expect_json(api.get(f"/targets/{target['controllerId']}"), 200)
+    assert t["updateStatus"] == "in_sync"
+    assert expect_json(api.get(f"/targets/{target['controllerId']}/installedDS"), 200)["id"] == ds_b["id"]
