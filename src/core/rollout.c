@@ -363,6 +363,24 @@ int rollout_trigger_next(struct store *s, int64_t id, const char *actor, struct 
     return store_transaction(s, trigger_tx, &c, err);
 }
 
+int rollout_retry(struct store *s, int64_t id, const char *actor, struct arena *a, int64_t *new_id,
+                  struct error *err)
+{
+    struct rollout old, created;
+    int rc = store_rollout_get(s, id, a, &old, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(old.status, "finished") != 0)
+        return illegal_state(err, &old, "retried");
+    struct rollout_spec spec = {.rollout = old, .amount_groups = 1};
+    spec.rollout.name = arena_sprintf(a, "%s_retry", old.name);
+    spec.rollout.target_filter_query = arena_sprintf(a, "failedrollout==%lld", (long long)id);
+    if ((rc = rollout_create(s, &spec, actor, a, &created, err)) < 0)
+        return rc;
+    *new_id = created.id;
+    return 0;
+}
+
 struct approve_args {
     int64_t id;
     bool approve;

@@ -41,6 +41,11 @@ int rollout_delete(struct store *s, int64_t id, const char *actor, struct error 
 /** triggerNextGroup: starts the next scheduled group of a running rollout regardless
  * of thresholds; ERR_INVALID (rollout.illegalState) when none is left. */
 int rollout_trigger_next(struct store *s, int64_t id, const char *actor, struct error *err);
+/** retry (only a finished rollout): a new rollout "<name>_retry" over the targets
+ * whose action failed (failedrollout==<id>), one group, default rules; *new_id gets
+ * its id. */
+int rollout_retry(struct store *s, int64_t id, const char *actor, struct arena *a,
+                  int64_t *new_id, struct error *err);
 /** approve (waiting_for_approval -> ready) or deny (-> approval_denied); a rollout
  * waits for approval when rollout.approval.enabled is on at creation. */
 int rollout_approve(struct store *s, int64_t id, bool approve, const char *actor,

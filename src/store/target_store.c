@@ -41,6 +41,11 @@ static const struct filter_map target_tags_map = {
     "owner_id", NULL, "tag_name"};
 
 /* hawkBit's TargetFields (reference f.3); `id` is the controllerId. */
+static const struct filter_map failed_rollout_map = {
+    "(SELECT target_id, CAST(rollout_id AS TEXT) AS rollout FROM actions"
+    " WHERE status = 'error' AND rollout_id IS NOT NULL)",
+    "target_id", NULL, "rollout"};
+
 static const struct filter_field target_filter_fields[] = {
     {"id", FILTER_TEXT, "t.controller_id", NULL},
     {"controllerid", FILTER_TEXT, "t.controller_id", NULL},
@@ -61,6 +66,8 @@ static const struct filter_field target_filter_fields[] = {
     {"installedds.version", FILTER_TEXT,
      "(SELECT d.version FROM distribution_sets d WHERE d.id = t.installed_ds_id)", NULL},
     {"lastcontrollerrequestat", FILTER_INT, "t.last_request_at", NULL},
+    /* failedrollout==<id>: targets whose action of that rollout failed (rollout retry) */
+    {"failedrollout", FILTER_MAP, "t.id", &failed_rollout_map},
     {"createdat", FILTER_INT, "t.created_at", NULL},
     {"createdby", FILTER_TEXT, "t.created_by", NULL},
     {"lastmodifiedat", FILTER_INT, "t.last_modified_at", NULL},

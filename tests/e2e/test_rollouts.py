@@ -241,3 +241,27 @@ def test_competing_rollouts_weights(api):
     t = expect_json(api.get(f"/targets/{target['controllerId']}"), 200)
     assert t["updateStatus"] == "in_sync"
     assert expect_json(api.get(f"/targets/{target['controllerId']}/installedDS"), 200)["id"] == ds_b["id"]
+
+
+def test_retry_targets_the_failed_devices(api):
+    tag, devices = _fleet(api, 2)
+    by_id = {t["controllerId"]: d for t, d in devices}
+    ok_id, bad_id = sorted(by_id)
+    ds, _ = api.complete_ds()
+    body = expect_json(_create(api, tag, ds["id"]), 201)
+    rid = body["id"]
+    assert_error(api.post(f"/rollouts/{rid}/retry"), 400, ERR + "rollout.illegalState")
+    expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+    _report(by_id, [ok_id])
+    _report(by_id, [bad_id], finished="failure")
+    wait_until(lambda: _status(api, rid) == "finished", what="rollout finished")
+    found = assert_paged(expect_json(api.get("/targets", params={"q": f"failedrollout=={rid}"}), 200))
+    assert [t["controllerId"] for t in found["content"]] == [bad_id]
+
+    retry = expect_json(api.post(f"/rollouts/{rid}/retry"), 201)
+    assert retry["name"] == body["name"] + "_retry"
+    assert retry["targetFilterQuery"] == f"failedrollout=={rid}"
+    assert (retry["status"], retry["totalTargets"]) == ("ready", 1)
+    expect_json(api.post(f"/rollouts/{retry['id']}/start"), 200)
+    assert "deploymentBase" in by_id[bad_id].links()
+    assert "deploymentBase" not in by_id[ok_id].links()

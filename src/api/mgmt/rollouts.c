@@ -338,6 +338,19 @@ static void deny_rollout(struct request *req)
     change(req, deny);
 }
 
+static void retry_rollout(struct request *req)
+{
+    int64_t id, new_id;
+    struct error e;
+    if (!api_path_id(req, 0, ROLLOUT_ENTITY, &id))
+        return;
+    if (rollout_retry(req_store(req), id, req->user, &req->arena, &new_id, &e) < 0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    reply_rollout(req, 201, new_id);
+}
+
 static void delete_rollout(struct request *req)
 {
     int64_t id;
@@ -436,6 +449,7 @@ const struct route mgmt_rollout_routes[] = {
     {"POST", MGMT "/rollouts/{}/pause", pause_rollout, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {"POST", MGMT "/rollouts/{}/resume", resume_rollout, NULL, ROUTE_BODY_NONE, NULL,
      mgmt_authorize},
+    {"POST", MGMT "/rollouts/{}/retry", retry_rollout, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {"POST", MGMT "/rollouts/{}/triggerNextGroup", trigger_next, NULL, ROUTE_BODY_NONE, NULL,
      mgmt_authorize},
     {"POST", MGMT "/rollouts/{}/approve", approve_rollout, remark_params, ROUTE_BODY_NONE, NULL,
