@@ -18,9 +18,36 @@ static int run_ints(struct store *s, const char *sql, const int64_t *v, int n, s
     return db_run(st, err);
 }
 
+/* hawkBit d.2: starting a rollout cancels the not-yet-started actions other
+ * rollouts scheduled for the same targets. */
+static int cancel_other_scheduled(struct store *s, int64_t rollout_id, int64_t now,
+                                  struct error *err)
+{
+    const int64_t v[] = {rollout_id, now};
+    int rc = run_ints(s,
+                      "INSERT INTO action_statuses (action_id, status, messages, occurred_at,"
+                      " reported_at) SELECT a.id, 'canceled', '[\"Update Server: canceled by a"
+                      " newer rollout\"]', ?2, ?2 FROM actions a WHERE a.status = 'scheduled'"
+                      " AND a.active = 0 AND a.rollout_id <> ?1 AND a.target_id IN (SELECT"
+                      " x.target_id FROM rollout_group_targets x JOIN rollout_groups g ON"
+                      " g.id = x.group_id WHERE g.rollout_id = ?1)",
+                      v, 2, err);
+    if (rc < 0)
+        return rc;
+    return run_ints(s,
+                    "UPDATE actions SET status = 'canceled', last_modified_at = ?2"
+                    " WHERE status = 'scheduled' AND active = 0 AND rollout_id <> ?1"
+                    " AND target_id IN (SELECT x.target_id FROM rollout_group_targets x JOIN"
+                    " rollout_groups g ON g.id = x.group_id WHERE g.rollout_id = ?1)",
+                    v, 2, err);
+}
+
 int store_rollout_create_actions(struct store *s, const struct rollout *r, const char *actor,
                                  struct error *err)
 {
+    int rc = cancel_other_scheduled(s, r->id, time_now_ms(), err);
+    if (rc < 0)
+        return rc;
     struct db_stmt *st = db_prepare(
         s->db,
         "INSERT INTO actions (target_id, ds_id, action_type, forced_time, weight, status, active,"
@@ -40,8 +67,7 @@ int store_rollout_create_actions(struct store *s, const struct rollout *r, const
     db_bind_int(st, 5, r->id);
     db_bind_int(st, 6, now);
     db_bind_text(st, 7, actor);
-    int rc = db_run(st, err);
-    if (rc < 0)
+    if ((rc = db_run(st, err)) < 0)
         return rc;
     const int64_t v[] = {r->id, now};
     return run_ints(s,
@@ -55,14 +81,7 @@ int store_rollout_create_actions(struct store *s, const struct rollout *r, const
  * a required migration step. */
 static int supersede(struct store *s, int64_t group_id, int64_t now, struct error *err)
 {
-    static const char *const other_open =
-        " FROM actions a WHERE a.active = 1 AND a.status <> 'canceling'"
-        " AND a.target_id IN (SELECT target_id FROM rollout_group_targets WHERE group_id = ?1)"
-        " AND (a.rollout_group_id IS NULL OR a.rollout_group_id <> ?1)"
-        " AND NOT EXISTS (SELECT 1 FROM distribution_sets d WHERE d.id = a.ds_id"
-        "                 AND d.required_migration_step = 1)";
     const int64_t v[] = {group_id, now};
-    (void)other_open;
     int rc = run_ints(s,
                       "INSERT INTO action_statuses (action_id, status, messages, occurred_at,"
                       " reported_at) SELECT a.id, 'canceling', '[\"Update Server: cancel"

@@ -265,3 +265,19 @@ def test_retry_targets_the_failed_devices(api):
     expect_json(api.post(f"/rollouts/{retry['id']}/start"), 200)
     assert "deploymentBase" in by_id[bad_id].links()
     assert "deploymentBase" not in by_id[ok_id].links()
+
+
+def test_newer_rollout_cancels_older_scheduled_actions(api):
+    """Starting a rollout cancels the not-yet-started actions another rollout scheduled
+    for the same targets (reference d.2)."""
+    tag, devices = _fleet(api, 4)
+    ds_a, _ = api.complete_ds()
+    ds_b, _ = api.complete_ds()
+    ra = expect_json(_create(api, tag, ds_a["id"], amountGroups=2,
+                              successCondition={"expression": "100"}), 201)["id"]
+    expect_json(api.post(f"/rollouts/{ra}/start"), 200)
+    assert expect_json(api.get(f"/rollouts/{ra}"), 200)["totalTargetsPerStatus"]["scheduled"] == 2
+    rb = expect_json(_create(api, tag, ds_b["id"]), 201)["id"]
+    expect_json(api.post(f"/rollouts/{rb}/start"), 200)
+    counts = expect_json(api.get(f"/rollouts/{ra}"), 200)["totalTargetsPerStatus"]
+    assert counts["scheduled"] == 0 and counts["cancelled"] == 2
