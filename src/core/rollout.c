@@ -56,8 +56,9 @@ static int check_rules(const struct rollout_rule *success, const struct rollout_
     if (strcmp(success->action, "NEXTGROUP") != 0 && strcmp(success->action, "PAUSE") != 0)
         return err_set(err, ERR_INVALID, "rest.body.notReadable",
                        "successAction must be NEXTGROUP or PAUSE");
-    if (strcmp(error->action, "PAUSE") != 0)
-        return err_set(err, ERR_INVALID, "rest.body.notReadable", "errorAction must be PAUSE");
+    if (strcmp(error->action, "PAUSE") != 0 && strcmp(error->action, "ABORT") != 0)
+        return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                       "errorAction must be PAUSE (or Falconet's ABORT)");
     return 0;
 }
 
@@ -155,7 +156,8 @@ static double share_of_rest(const struct rollout_group *groups, size_t i)
 }
 
 static int fill_groups(struct store *s, const struct rollout *r, struct rollout_group *groups,
-                       size_t n, int64_t created_before, const char *actor, struct error *err)
+                       size_t n, int64_t created_before, bool random_order, const char *actor,
+                       struct error *err)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -167,7 +169,7 @@ static int fill_groups(struct store *s, const struct rollout *r, struct rollout_
                                            &free_targets, err)) < 0)
             break;
         int64_t limit = (int64_t)((double)free_targets * share_of_rest(groups, i) / 100 + 0.5);
-        rc = store_rollout_fill_group(s, r, g, created_before, limit, &added, err);
+        rc = store_rollout_fill_group(s, r, g, created_before, limit, random_order, &added, err);
         g->total_targets = added;
     }
     return rc;
@@ -200,7 +202,8 @@ static int create_tx(struct store *s, struct arena *a, void *ctx, struct error *
     if (matching == 0)
         return err_set(err, ERR_INVALID, "rollout.noTargets",
                        "The rollout's targetFilterQuery matches no target");
-    if ((rc = fill_groups(s, &r, groups, n, created_before, c->actor, err)) < 0 ||
+    if ((rc = fill_groups(s, &r, groups, n, created_before, c->spec->random_order, c->actor, err)) <
+            0 ||
         (rc = store_rollout_set_totals(s, r.id, err)) < 0 ||
         (rc = store_rollout_get(s, r.id, a, c->out, err)) < 0)
         return rc;
@@ -420,10 +423,14 @@ static int advance_group(struct store *s, const struct rollout *r, struct rollou
         return rc;
     int64_t total = g->total_targets;
     if (total > 0 && k.error * 100 > atoll(g->error.expression) * total) {
+        /* Falconet's ABORT stops the rollout for good instead of pausing it. */
+        bool aborting = strcmp(g->error.action, "ABORT") == 0;
+        const char *next = aborting ? "stopped" : "paused";
         if ((rc = store_rollout_group_set_status(s, g->id, "error", err)) < 0 ||
-            (rc = store_rollout_set_status(s, r->id, "paused", ROLLOUT_ACTOR_SCHEDULER, err)) < 0)
+            (aborting && (rc = store_rollout_cancel_scheduled(s, r->id, err)) < 0) ||
+            (rc = store_rollout_set_status(s, r->id, next, ROLLOUT_ACTOR_SCHEDULER, err)) < 0)
             return rc;
-        log_info("rollout %lld paused: group %lld over its error threshold", (long long)r->id,
+        log_info("rollout %lld %s: group %lld over its error threshold", (long long)r->id, next,
                  (long long)g->id);
         return 1;
     }

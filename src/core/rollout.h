@@ -20,6 +20,7 @@ struct rollout_spec {
     struct rollout rollout;             /* name, description, query, ds_id, type, times, weight */
     struct rollout_rule success, error; /* rollout-level defaults (NULL members = hawkBit's) */
     int64_t amount_groups;              /* -1 when groups are given */
+    bool random_order;                  /* fill groups in random target order (not oldest first) */
     struct rollout_group_spec *groups;
     size_t n_groups;
 };
@@ -44,8 +45,8 @@ int rollout_trigger_next(struct store *s, int64_t id, const char *actor, struct 
 /** retry (only a finished rollout): a new rollout "<name>_retry" over the targets
  * whose action failed (failedrollout==<id>), one group, default rules; *new_id gets
  * its id. */
-int rollout_retry(struct store *s, int64_t id, const char *actor, struct arena *a,
-                  int64_t *new_id, struct error *err);
+int rollout_retry(struct store *s, int64_t id, const char *actor, struct arena *a, int64_t *new_id,
+                  struct error *err);
 /** approve (waiting_for_approval -> ready) or deny (-> approval_denied); a rollout
  * waits for approval when rollout.approval.enabled is on at creation. */
 int rollout_approve(struct store *s, int64_t id, bool approve, const char *actor,

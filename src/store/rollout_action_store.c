@@ -208,3 +208,25 @@ int store_rollout_counts(struct store *s, int64_t rollout_id, int64_t group_id,
     db_done(st);
     return rc < 0 ? rc : 0;
 }
+
+int store_rollout_cancel_scheduled(struct store *s, int64_t rollout_id, struct error *err)
+{
+    const int64_t v[] = {rollout_id, time_now_ms()};
+    int rc = run_ints(s,
+                      "INSERT INTO action_statuses (action_id, status, messages, occurred_at,"
+                      " reported_at) SELECT id, 'canceled', '[\"Update Server: rollout aborted"
+                      " on its error condition\"]', ?2, ?2 FROM actions WHERE rollout_id = ?1"
+                      " AND status = 'scheduled'",
+                      v, 2, err);
+    if (rc == 0)
+        rc = run_ints(s,
+                      "UPDATE actions SET status = 'canceled', last_modified_at = ?2"
+                      " WHERE rollout_id = ?1 AND status = 'scheduled'",
+                      v, 2, err);
+    if (rc == 0)
+        rc = run_ints(s,
+                      "UPDATE rollout_groups SET status = 'finished', last_modified_at = ?2"
+                      " WHERE rollout_id = ?1 AND status = 'scheduled'",
+                      v, 2, err);
+    return rc;
+}

@@ -251,7 +251,7 @@ int store_rollout_count_free(struct store *s, const struct rollout *r, const cha
 
 int store_rollout_fill_group(struct store *s, const struct rollout *r,
                              const struct rollout_group *g, int64_t created_before, int64_t limit,
-                             int64_t *added, struct error *err)
+                             bool random_order, int64_t *added, struct error *err)
 {
     struct arena a;
     arena_init(&a);
@@ -264,8 +264,8 @@ int store_rollout_fill_group(struct store *s, const struct rollout *r,
         !(st = db_prepare_temp(s->db,
                                arena_sprintf(&a,
                                              "INSERT INTO rollout_group_targets (group_id,"
-                                             " target_id) SELECT ?, t.id%s ORDER BY t.id LIMIT ?",
-                                             clause),
+                                             " target_id) SELECT ?, t.id%s ORDER BY %s LIMIT ?",
+                                             clause, random_order ? "random()" : "t.id"),
                                err)))
         rc = -ERR_INTERNAL;
     if (rc == 0) {

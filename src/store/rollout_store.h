@@ -18,11 +18,14 @@ int store_rollout_group_create(struct store *s, struct rollout_group *g, const c
  * created no later than created_before, that no group of the rollout holds yet. */
 int store_rollout_count_free(struct store *s, const struct rollout *r, const char *group_query,
                              int64_t created_before, int64_t *count, struct error *err);
-/** Puts up to `limit` of those targets (oldest first) into group g; *added gets the
- * number. */
+/** Puts up to `limit` of those targets into group g, oldest first or (random_order)
+ * in random order; *added gets the number. */
 int store_rollout_fill_group(struct store *s, const struct rollout *r,
                              const struct rollout_group *g, int64_t created_before, int64_t limit,
-                             int64_t *added, struct error *err);
+                             bool random_order, int64_t *added, struct error *err);
+/** Cancels every action of a rollout that has not started (status scheduled) and
+ * marks its scheduled groups finished (the `ABORT` error action). */
+int store_rollout_cancel_scheduled(struct store *s, int64_t rollout_id, struct error *err);
 /** Stores the totals of a group and of its rollout after filling. */
 int store_rollout_set_totals(struct store *s, int64_t rollout_id, struct error *err);
 

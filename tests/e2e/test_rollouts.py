@@ -281,3 +281,38 @@ def test_newer_rollout_cancels_older_scheduled_actions(api):
     expect_json(api.post(f"/rollouts/{rb}/start"), 200)
     counts = expect_json(api.get(f"/rollouts/{ra}"), 200)["totalTargetsPerStatus"]
     assert counts["scheduled"] == 0 and counts["cancelled"] == 2
+
+
+def test_abort_error_action_stops_the_rest(api):
+    """Falconet's ABORT error action: the rollout stops and the later groups' actions
+    are canceled instead of waiting for a resume."""
+    tag, devices = _fleet(api, 4)
+    by_id = {t["controllerId"]: d for t, d in devices}
+    ds, _ = api.complete_ds()
+    rid = expect_json(_create(api, tag, ds["id"], amountGroups=2,
+                              successCondition={"expression": "100"},
+                              errorCondition={"expression": "10"},
+                              errorAction={"action": "ABORT"}), 201)["id"]
+    expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+    first = _group_targets(api, rid, _groups(api, rid)[0]["id"])
+    _report(by_id, first[:1], finished="failure")
+    wait_until(lambda: _status(api, rid) == "stopped", what="rollout stopped")
+    assert [g["status"] for g in _groups(api, rid)] == ["error", "finished"]
+    counts = expect_json(api.get(f"/rollouts/{rid}"), 200)["totalTargetsPerStatus"]
+    assert counts["cancelled"] == 2 and counts["scheduled"] == 0
+    assert_error(api.post(f"/rollouts/{rid}/resume"), 400, ERR + "rollout.illegalState")
+
+
+def test_random_target_order(api):
+    """randomTargetOrder fills groups in random order instead of oldest first."""
+    tag, devices = _fleet(api, 40)
+    ds, _ = api.complete_ds()
+    oldest = sorted(t["controllerId"] for t, _ in devices)[:20]
+    firsts = []
+    for _ in range(3):
+        rid = expect_json(_create(api, tag, ds["id"], amountGroups=2, randomTargetOrder=True), 201)["id"]
+        firsts.append(sorted(_group_targets(api, rid, _groups(api, rid)[0]["id"])))
+        assert api.delete(f"/rollouts/{rid}").status_code == 200
+    assert any(f != oldest for f in firsts)  # 3 random draws all equal to the oldest 20: ~1e-32
+    plain = expect_json(_create(api, tag, ds["id"], amountGroups=2), 201)["id"]
+    assert sorted(_group_targets(api, plain, _groups(api, plain)[0]["id"])) == oldest

@@ -205,6 +205,7 @@ static int read_spec(struct request *req, const struct json_value *o, struct rol
         (rc = json_member_int(o, "weight", &r->weight, err)) < 0 ||
         (rc = json_member_bool(o, "confirmationRequired", &r->confirmation_required, err)) < 0 ||
         (rc = json_member_bool(o, "dynamic", &dynamic, err)) < 0 ||
+        (rc = json_member_bool(o, "randomTargetOrder", &spec->random_order, err)) < 0 ||
         (rc = json_member_int(o, "amountGroups", &spec->amount_groups, err)) < 0 ||
         (rc = read_rules(o, &spec->success, &spec->error, err)) < 0)
         return rc;
