@@ -366,6 +366,42 @@ int rollout_trigger_next(struct store *s, int64_t id, const char *actor, struct 
     return store_transaction(s, trigger_tx, &c, err);
 }
 
+static int stop_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
+{
+    const struct change_args *c = ctx;
+    struct rollout r;
+    int rc = store_rollout_get(s, c->id, a, &r, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(r.status, "finished") == 0 || strcmp(r.status, "stopped") == 0)
+        return illegal_state(err, &r, "stopped");
+    if ((rc = store_rollout_cancel_scheduled(s, r.id, err)) < 0)
+        return rc;
+    return store_rollout_set_status(s, r.id, "stopped", c->actor, err);
+}
+
+int rollout_stop(struct store *s, int64_t id, const char *actor, struct error *err)
+{
+    struct change_args c = {id, actor};
+    return store_transaction(s, stop_tx, &c, err);
+}
+
+int rollout_update(struct store *s, int64_t id, const char *name, const char *description,
+                   const char *actor, struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    struct rollout r;
+    int rc = store_rollout_get(s, id, &a, &r, err);
+    arena_free(&a);
+    if (rc < 0)
+        return rc;
+    if (!name || !*name || strlen(name) > 128 || (description && strlen(description) > 512))
+        return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                       "name is required (1-128), description at most 512 characters");
+    return store_rollout_update(s, id, name, description, actor, err);
+}
+
 int rollout_retry(struct store *s, int64_t id, const char *actor, struct arena *a, int64_t *new_id,
                   struct error *err)
 {

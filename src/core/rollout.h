@@ -42,6 +42,12 @@ int rollout_delete(struct store *s, int64_t id, const char *actor, struct error 
 /** triggerNextGroup: starts the next scheduled group of a running rollout regardless
  * of thresholds; ERR_INVALID (rollout.illegalState) when none is left. */
 int rollout_trigger_next(struct store *s, int64_t id, const char *actor, struct error *err);
+/** stop (1.x): the rollout ends for good from any state but finished/stopped; its
+ * not-yet-started actions are canceled, running ones go on. */
+int rollout_stop(struct store *s, int64_t id, const char *actor, struct error *err);
+/** PUT: new name (1-128, unique) and description. */
+int rollout_update(struct store *s, int64_t id, const char *name, const char *description,
+                   const char *actor, struct error *err);
 /** retry (only a finished rollout): a new rollout "<name>_retry" over the targets
  * whose action failed (failedrollout==<id>), one group, default rules; *new_id gets
  * its id. */

@@ -351,6 +351,26 @@ int store_rollout_list_by_status(struct store *s, const char *status, struct are
     return rc < 0 ? rc : 0;
 }
 
+int store_rollout_update(struct store *s, int64_t id, const char *name, const char *description,
+                         const char *actor, struct error *err)
+{
+    struct db_stmt *st = db_prepare(s->db,
+                                    "UPDATE rollouts SET name = ?, description = ?,"
+                                    " last_modified_at = ?, last_modified_by = ? WHERE id = ?",
+                                    err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, name);
+    db_bind_text(st, 2, description);
+    db_bind_int(st, 3, time_now_ms());
+    db_bind_text(st, 4, actor);
+    db_bind_int(st, 5, id);
+    int rc = db_run(st, err);
+    if (rc == -ERR_EXISTS)
+        err_set(err, ERR_EXISTS, "repo.entityAlreadyExists", "A rollout named %.128s exists", name);
+    return rc;
+}
+
 int store_rollout_set_status(struct store *s, int64_t id, const char *status, const char *actor,
                              struct error *err)
 {

@@ -36,6 +36,9 @@ int store_rollout_list(struct store *s, const struct list_query *q, struct arena
 /** Rollouts in one status (for the scheduler), oldest first. */
 int store_rollout_list_by_status(struct store *s, const char *status, struct arena *a,
                                  struct rollout **items, size_t *count, struct error *err);
+/** Renames a rollout and sets its description; ERR_EXISTS for a taken name. */
+int store_rollout_update(struct store *s, int64_t id, const char *name, const char *description,
+                         const char *actor, struct error *err);
 int store_rollout_set_status(struct store *s, int64_t id, const char *status, const char *actor,
                              struct error *err);
 /** Marks the rollout deleted and removes its actions that never started. */

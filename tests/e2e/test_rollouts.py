@@ -316,3 +316,24 @@ def test_random_target_order(api):
     assert any(f != oldest for f in firsts)  # 3 random draws all equal to the oldest 20: ~1e-32
     plain = expect_json(_create(api, tag, ds["id"], amountGroups=2), 201)["id"]
     assert sorted(_group_targets(api, plain, _groups(api, plain)[0]["id"])) == oldest
+
+
+def test_stop_and_update(api):
+    tag, _ = _fleet(api, 4)
+    ds, _ = api.complete_ds()
+    body = expect_json(_create(api, tag, ds["id"], amountGroups=2), 201)
+    rid = body["id"]
+    new_name = f"renamed-{uid()}"
+    upd = expect_json(api.put(f"/rollouts/{rid}", json={"name": new_name, "description": "d"}), 200)
+    assert (upd["name"], upd["description"]) == (new_name, "d")
+    other = expect_json(_create(api, tag, ds["id"]), 201)
+    assert_error(api.put(f"/rollouts/{other['id']}", json={"name": new_name}), 409)
+    assert_error(api.put(f"/rollouts/{rid}", json={"name": ""}), 400)
+
+    expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+    stopped = expect_json(api.post(f"/rollouts/{rid}/stop"), 200)
+    assert stopped["status"] == "stopped"
+    counts = stopped["totalTargetsPerStatus"]
+    assert counts["cancelled"] == 2 and counts["scheduled"] == 0 and counts["running"] == 2
+    assert_error(api.post(f"/rollouts/{rid}/stop"), 400, ERR + "rollout.illegalState")
+    assert_error(api.post(f"/rollouts/{rid}/resume"), 400, ERR + "rollout.illegalState")

@@ -339,6 +339,34 @@ static void deny_rollout(struct request *req)
     change(req, deny);
 }
 
+static void stop_rollout(struct request *req)
+{
+    change(req, rollout_stop);
+}
+
+/* PUT {"name", "description"} (1.x). */
+static void update_rollout(struct request *req)
+{
+    int64_t id;
+    struct json_value *doc;
+    struct error e = {0};
+    if (!api_path_id(req, 0, ROLLOUT_ENTITY, &id) || !api_parse_body(req, &doc))
+        return;
+    const char *name = NULL, *description = NULL;
+    int rc = json_kind(doc) == JSON_OBJECT
+                 ? json_member_string(doc, "name", &name, &e)
+                 : err_set(&e, ERR_INVALID, "rest.body.notReadable", "Expected an object");
+    if (rc >= 0)
+        rc = json_member_string(doc, "description", &description, &e);
+    if (rc >= 0)
+        rc = rollout_update(req_store(req), id, name, description, req->user, &e);
+    json_doc_free(doc);
+    if (rc < 0)
+        mgmt_fail(req, &e);
+    else
+        reply_rollout(req, 200, id);
+}
+
 static void retry_rollout(struct request *req)
 {
     int64_t id, new_id;
@@ -450,6 +478,8 @@ const struct route mgmt_rollout_routes[] = {
     {"POST", MGMT "/rollouts/{}/pause", pause_rollout, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {"POST", MGMT "/rollouts/{}/resume", resume_rollout, NULL, ROUTE_BODY_NONE, NULL,
      mgmt_authorize},
+    {"PUT", MGMT "/rollouts/{}", update_rollout, NULL, ROUTE_BODY_JSON, NULL, mgmt_authorize},
+    {"POST", MGMT "/rollouts/{}/stop", stop_rollout, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {"POST", MGMT "/rollouts/{}/retry", retry_rollout, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {"POST", MGMT "/rollouts/{}/triggerNextGroup", trigger_next, NULL, ROUTE_BODY_NONE, NULL,
      mgmt_authorize},
