@@ -1,13 +1,11 @@
 #include "core/controller.h"
+#include "core/controller_history.h"
 
-#include "auth/auth.h"
 #include "core/deployment.h"
 #include "core/maintenance.h"
 #include "store/action_store.h"
-#include "store/target_store.h"
 #include "util/time.h"
 
-#include <stdio.h>
 #include <string.h>
 
 static const char *const execution_names[] = {
@@ -124,15 +122,15 @@ static const char *entry_messages(struct arena *a, const struct feedback *fb,
     return deployment_messages_json(a, msgs, n);
 }
 
-static int add_entry(struct store *s, struct arena *a, int64_t action_id, const char *status,
-                     const struct feedback *fb, const char *server_note, struct error *err)
+int controller_add_entry(struct store *s, struct arena *a, int64_t action_id, const char *status,
+                         const struct feedback *fb, const char *server_note, struct error *err)
 {
     return store_action_status_add(s, action_id, status, fb->code,
                                    entry_messages(a, fb, server_note), fb->timestamp, err);
 }
 
-static int add_server_entry(struct store *s, struct arena *a, int64_t action_id, const char *status,
-                            const char *message, struct error *err)
+int controller_add_server_entry(struct store *s, struct arena *a, int64_t action_id,
+                                const char *status, const char *message, struct error *err)
 {
     const char *msgs[] = {message};
     return store_action_status_add(s, action_id, status, ACTION_STATUS_NO_CODE,
@@ -163,10 +161,11 @@ static int cancel_lapsed_tx(struct store *s, struct arena *a, void *ctx, struct 
         return rc;
     rc = store_action_set_status(s, x->id, ACTION_CANCELING, true, "system", err);
     return rc < 0 ? rc
-                  : add_server_entry(s, a, x->id, ACTION_CANCELING,
-                                     "Update Server: The maintenance window has lapsed; the "
-                                     "action is canceled.",
-                                     err);
+                  : controller_add_server_entry(
+                        s, a, x->id, ACTION_CANCELING,
+                        "Update Server: The maintenance window has lapsed; the "
+                        "action is canceled.",
+                        err);
 }
 
 int controller_cancel_lapsed(struct store *s, const struct action *x, struct error *err)
@@ -253,7 +252,7 @@ static int on_downloaded(struct store *s, struct arena *a, const struct action *
     return store_controller_request_attributes(s, t.id, true, err);
 }
 
-static int check_quota(struct store *s, int64_t action_id, struct error *err)
+int controller_check_quota(struct store *s, int64_t action_id, struct error *err)
 {
     int64_t entries;
     int rc = store_controller_status_count(s, action_id, &entries, err);
@@ -277,11 +276,11 @@ static int apply_feedback(struct store *s, struct arena *a, const struct action 
     const char *entry = deployment_entry_status(fb);
     /* The quota bounds intermediate entries only: the closing report always fits. */
     bool closing = strcmp(entry, ACTION_FINISHED) == 0 || strcmp(entry, ACTION_ERROR) == 0;
-    int rc = closing ? 0 : check_quota(s, x->id, err);
-    if (rc < 0 || (rc = add_entry(s, a, x->id, entry, fb,
-                                  arena_sprintf(a, "Update Server: Target reported %s",
-                                                execution_names[fb->execution]),
-                                  err)) < 0)
+    int rc = closing ? 0 : controller_check_quota(s, x->id, err);
+    if (rc < 0 || (rc = controller_add_entry(s, a, x->id, entry, fb,
+                                             arena_sprintf(a, "Update Server: Target reported %s",
+                                                           execution_names[fb->execution]),
+                                             err)) < 0)
         return rc;
     if (strcmp(entry, ACTION_FINISHED) == 0)
         return on_finished(s, a, x, fb, err);
@@ -293,8 +292,6 @@ static int apply_feedback(struct store *s, struct arena *a, const struct action 
 }
 
 /* Runs fn on the target's action inside one transaction. */
-typedef int (*action_fn)(struct store *s, struct arena *a, const struct action *x, const void *arg,
-                         struct error *err);
 
 struct action_call {
     int64_t target_id, action_id;
@@ -310,8 +307,8 @@ static int action_tx(struct store *s, struct arena *a, void *ctx, struct error *
     return rc < 0 ? rc : call->fn(s, a, &x, call->arg, err);
 }
 
-static int with_action(struct store *s, int64_t target_id, int64_t action_id, action_fn fn,
-                       const void *arg, struct error *err)
+int controller_with_action(struct store *s, int64_t target_id, int64_t action_id, action_fn fn,
+                           const void *arg, struct error *err)
 {
     struct action_call call = {target_id, action_id, fn, arg};
     return store_transaction(s, action_tx, &call, err);
@@ -326,7 +323,7 @@ static int feedback_fn(struct store *s, struct arena *a, const struct action *x,
 int controller_feedback(struct store *s, int64_t target_id, int64_t action_id,
                         const struct feedback *fb, struct error *err)
 {
-    return with_action(s, target_id, action_id, feedback_fn, fb, err);
+    return controller_with_action(s, target_id, action_id, feedback_fn, fb, err);
 }
 
 /* ---- cancel feedback ---- */
@@ -358,10 +355,11 @@ static int cancel_feedback_fn(struct store *s, struct arena *a, const struct act
     } else if (fb->execution == EXEC_CANCELED) {
         entry = ACTION_WARNING;
     }
-    if (!next && (rc = check_quota(s, x->id, err)) < 0) /* only history-only entries count */
+    if (!next &&
+        (rc = controller_check_quota(s, x->id, err)) < 0) /* only history-only entries count */
         return rc;
-    if ((rc = add_entry(s, a, x->id, entry, fb, "Update Server: Target reported cancelation",
-                        err)) < 0 ||
+    if ((rc = controller_add_entry(s, a, x->id, entry, fb,
+                                   "Update Server: Target reported cancelation", err)) < 0 ||
         (next &&
          (rc = store_action_set_status(s, x->id, next, !closes, x->controller_id, err)) < 0))
         return rc;
@@ -371,7 +369,7 @@ static int cancel_feedback_fn(struct store *s, struct arena *a, const struct act
 int controller_cancel_feedback(struct store *s, int64_t target_id, int64_t action_id,
                                const struct feedback *fb, struct error *err)
 {
-    return with_action(s, target_id, action_id, cancel_feedback_fn, fb, err);
+    return controller_with_action(s, target_id, action_id, cancel_feedback_fn, fb, err);
 }
 
 /* ---- reads that leave a trace ---- */
@@ -396,7 +394,8 @@ static int retrieved_tx(struct store *s, struct arena *a, void *ctx, struct erro
                                   "start now the cancelation."
                                 : "Update Server: Target retrieved update action and should "
                                   "start now the download.";
-    if ((rc = add_server_entry(s, a, r->x->id, ACTION_RETRIEVED, msg, err)) < 0 || r->cancel)
+    if ((rc = controller_add_server_entry(s, a, r->x->id, ACTION_RETRIEVED, msg, err)) < 0 ||
+        r->cancel)
         return rc;
     return store_action_set_status(s, r->x->id, ACTION_RETRIEVED, true, r->x->controller_id, err);
 }
@@ -413,227 +412,11 @@ int controller_downloaded(struct store *s, int64_t action_id, const char *what, 
     arena_init(&a);
     /* Downloads are intermediate history: a full history keeps the closing report's
      * room instead of recording every repeated download. */
-    int rc = check_quota(s, action_id, err);
+    int rc = controller_check_quota(s, action_id, err);
     if (rc == 0)
-        rc = add_server_entry(s, &a, action_id, ACTION_DOWNLOAD,
-                              arena_sprintf(&a, "Update Server: Target downloads %s", what), err);
+        rc = controller_add_server_entry(
+            s, &a, action_id, ACTION_DOWNLOAD,
+            arena_sprintf(&a, "Update Server: Target downloads %s", what), err);
     arena_free(&a);
     return rc == -ERR_QUOTA ? 0 : rc;
-}
-
-/* ---- registration and attributes ---- */
-
-int controller_register(struct store *s, const char *controller_id, const char *address,
-                        struct error *err)
-{
-    char token[33];
-    auth_random_hex(token, 16);
-    struct arena a;
-    arena_init(&a);
-    struct target t = {
-        .controller_id = controller_id,
-        .name = controller_id,
-        .description = arena_sprintf(&a, "Plug and Play target: %s", controller_id),
-        .security_token = token,
-        .address = address,
-        .update_status = TARGET_STATUS_REGISTERED,
-        .request_attributes = true,
-    };
-    int rc = store_target_create(s, &t, controller_id, err);
-    arena_free(&a);
-    return rc == -ERR_EXISTS ? 0 : rc;
-}
-
-static int record_offline(struct store *s, struct arena *a, const struct target *t, int64_t ds_id,
-                          struct error *err)
-{
-    struct action x = {
-        .target_id = t->id,
-        .ds_id = ds_id,
-        .action_type = "forced",
-        .forced_time = -1,
-        .weight = 1000,
-        .status = ACTION_FINISHED,
-        .active = false,
-        .rollout_id = -1,
-        .rollout_group_id = -1,
-    };
-    struct action *open;
-    size_t n;
-    int rc = store_action_create(s, &x, t->controller_id, err);
-    if (rc < 0 ||
-        (rc = add_server_entry(s, a, x.id, ACTION_FINISHED,
-                               "Update Server: Target reported an installation without an "
-                               "action (offline update).",
-                               err)) < 0 ||
-        (rc = store_action_list_active(s, t->id, a, &open, &n, err)) < 0)
-        return rc;
-    if (n > 0)
-        return store_target_set_state(s, t->id, TARGET_STATUS_PENDING, t->assigned_ds_id, ds_id,
-                                      time_now_ms(), err);
-    return store_target_set_state(s, t->id, TARGET_STATUS_IN_SYNC, ds_id, ds_id, time_now_ms(),
-                                  err);
-}
-
-struct offline_args {
-    int64_t target_id, ds_id;
-    bool *created;
-};
-
-static int installed_offline_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
-{
-    const struct offline_args *o = ctx;
-    struct target t;
-    int rc = store_target_get_by_id(s, o->target_id, a, &t, err);
-    if (rc < 0 || t.installed_ds_id == o->ds_id)
-        return rc;
-    *o->created = true;
-    return record_offline(s, a, &t, o->ds_id, err);
-}
-
-int controller_installed_offline(struct store *s, int64_t target_id, int64_t ds_id, bool *created,
-                                 struct error *err)
-{
-    struct offline_args o = {target_id, ds_id, created};
-    *created = false;
-    int rc = store_transaction(s, installed_offline_tx, &o, err);
-    if (rc < 0)
-        *created = false;
-    return rc;
-}
-
-/* hawkBit's attribute alphabet (reference a.4): ASCII letters, digits, whitespace
- * and common punctuation. */
-static bool valid_attribute_text(const char *v)
-{
-    static const char punctuation[] = "_-!@#$%^&*()+=[]{}|;:'\",.<>/\\? \t\r\n\f\v";
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++, n++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              strchr(punctuation, *p)))
-            return false;
-    return n <= CONTROLLER_MAX_ATTRIBUTE_LEN;
-}
-
-struct attributes_args {
-    int64_t target_id;
-    enum attributes_mode mode;
-    const struct attribute *items;
-    size_t n;
-};
-
-static int config_data_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
-{
-    const struct attributes_args *x = ctx;
-    int64_t total;
-    int rc = store_controller_attributes(s, x->target_id, x->mode, x->items, x->n, &total, err);
-    if (rc < 0)
-        return rc;
-    if (total > CONTROLLER_MAX_ATTRIBUTES)
-        return err_set(err, ERR_QUOTA, "quota.tooManyEntries",
-                       "A target may have at most %d attributes", CONTROLLER_MAX_ATTRIBUTES);
-    return store_controller_request_attributes(s, x->target_id, false, err);
-}
-
-int controller_config_data(struct store *s, int64_t target_id, enum attributes_mode mode,
-                           const struct attribute *items, size_t n, struct error *err)
-{
-    if (n == 0)
-        return err_set(err, ERR_INVALID, "rest.body.notReadable",
-                       "configData needs a non-empty data object");
-    for (size_t i = 0; i < n; i++)
-        if (!items[i].key[0] || !valid_attribute_text(items[i].key) ||
-            (items[i].value && mode != ATTRIBUTES_REMOVE && !valid_attribute_text(items[i].value)))
-            return err_set(err, ERR_INVALID, "repo.invalidTargetAttributes",
-                           "Attribute keys and values must be 1-%d characters of letters, "
-                           "digits, whitespace and punctuation",
-                           CONTROLLER_MAX_ATTRIBUTE_LEN);
-    struct attributes_args args = {target_id, mode, items, n};
-    return store_transaction(s, config_data_tx, &args, err);
-}
-
-/* ---- confirmation ---- */
-
-struct confirm_args {
-    bool confirmed;
-    struct feedback fb;
-};
-
-static int confirm_fn(struct store *s, struct arena *a, const struct action *x, const void *arg,
-                      struct error *err)
-{
-    const struct confirm_args *c = arg;
-    if (!x->active)
-        return err_set(err, ERR_GONE, "action.inactive", "Action %lld is closed", (long long)x->id);
-    if (strcmp(x->status, ACTION_WAIT_FOR_CONFIRMATION) != 0)
-        return err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
-                       "Action %lld does not wait for confirmation", (long long)x->id);
-    const char *note = c->confirmed ? "Update Server: Target confirmed the action."
-                                    : "Update Server: Target denied the action.";
-    int rc = c->confirmed ? 0 : check_quota(s, x->id, err); /* denials may repeat */
-    if (rc == 0)
-        rc = add_entry(s, a, x->id, c->confirmed ? ACTION_RUNNING : ACTION_WAIT_FOR_CONFIRMATION,
-                       &c->fb, note, err);
-    if (rc < 0 || !c->confirmed)
-        return rc;
-    return store_action_set_status(s, x->id, ACTION_RUNNING, true, x->controller_id, err);
-}
-
-int controller_confirm(struct store *s, int64_t target_id, int64_t action_id, bool confirmed,
-                       int64_t code, const char *const *details, size_t n_details,
-                       struct error *err)
-{
-    struct confirm_args c = {
-        confirmed, {.code = code, .timestamp = -1, .details = details, .n_details = n_details}};
-    return with_action(s, target_id, action_id, confirm_fn, &c, err);
-}
-
-static int confirm_waiting(struct store *s, struct arena *a, int64_t target_id,
-                           const char *initiator, struct error *err)
-{
-    struct action *open;
-    size_t n;
-    int rc = store_action_list_active(s, target_id, a, &open, &n, err);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (strcmp(open[i].status, ACTION_WAIT_FOR_CONFIRMATION) != 0)
-            continue;
-        const char *msg = arena_sprintf(a,
-                                        "Update Server: Assignment automatically confirmed by "
-                                        "initiator '%s'.",
-                                        initiator ? initiator : "");
-        if ((rc = add_server_entry(s, a, open[i].id, ACTION_RUNNING, msg, err)) == 0)
-            rc = store_action_set_status(s, open[i].id, ACTION_RUNNING, true, open[i].controller_id,
-                                         err);
-    }
-    return rc;
-}
-
-struct auto_confirm_args {
-    int64_t target_id;
-    bool on;
-    const char *initiator, *remark;
-};
-
-static int auto_confirm_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
-{
-    const struct auto_confirm_args *x = ctx;
-    struct auto_confirm current;
-    int rc = store_controller_get_auto_confirm(s, x->target_id, a, &current, err);
-    if (rc < 0)
-        return rc;
-    if (x->on && current.active)
-        return err_set(err, ERR_CONFLICT, "auto.confirmation.already.active",
-                       "Auto confirmation is already active for this target");
-    if ((rc = store_controller_auto_confirm(s, x->target_id, x->on, x->initiator, x->remark, err)) <
-            0 ||
-        !x->on)
-        return rc;
-    return confirm_waiting(s, a, x->target_id, x->initiator, err);
-}
-
-int controller_auto_confirm(struct store *s, int64_t target_id, bool on, const char *initiator,
-                            const char *remark, struct error *err)
-{
-    struct auto_confirm_args x = {target_id, on, initiator, remark};
-    return store_transaction(s, auto_confirm_tx, &x, err);
 }
