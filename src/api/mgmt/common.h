@@ -29,6 +29,23 @@ void mgmt_write_audit(struct jw *w, const struct audit *a);
 void mgmt_begin_page(struct jw *w);
 void mgmt_end_page(struct jw *w, size_t size, int64_t total);
 
+/** How one resource's create endpoint reads, stores and shows an item; ctx is the
+ * resource's own (e.g. the tag kind). */
+struct mgmt_create_ops {
+    const char *what; /* plural noun for messages: "targets" */
+    size_t item_size;
+    /* Reads one array element into the zeroed item, copying what it keeps into the
+     * request arena; false after replying 400. */
+    bool (*read)(struct request *req, const struct json_value *json, void *item, void *ctx);
+    /* Creates the item (inside the transaction) and fills in what the reply shows. */
+    int (*store)(struct store *s, struct request *req, void *item, void *ctx, struct error *err);
+    void (*write)(struct jw *w, struct request *req, const void *item, void *ctx);
+};
+/** A whole create endpoint: a non-empty array body, every element read (the first
+ * bad one answers 400), all created in one transaction (none on failure), 201 with
+ * the created array. */
+void mgmt_create_array(struct request *req, const struct mgmt_create_ops *ops, void *ctx);
+
 /** Finishes the writer and replies with it. */
 void mgmt_reply(struct request *req, int status, struct jw *w);
 /** Replies with the error in e (store/core failures). */

@@ -64,10 +64,10 @@ static void write_ds_links(struct jw *w, struct request *req, const struct distr
     api_write_link(w, req, "self", MGMT "/distributionsets/%lld", id);
     api_write_link(w, req, "assignedSM", MGMT "/distributionsets/%lld/assignedSM", id);
     api_write_link(w, req, "modules", MGMT "/distributionsets/%lld/assignedSM?offset=0&limit=50",
-                    id);
+                   id);
     api_write_link(w, req, "type", MGMT "/distributionsettypes/%lld", (long long)ds->type_id);
     api_write_link(w, req, "metadata", MGMT "/distributionsets/%lld/metadata?offset=0&limit=50",
-                    id);
+                   id);
     jw_obj_end(w);
 }
 
@@ -152,55 +152,28 @@ static bool read_new_ds(struct request *req, const struct json_value *item, stru
            read_legacy_modules(req, item, out);
 }
 
-/* Creates every set in one transaction; false after replying with the first error. */
-static bool store_new_sets(struct request *req, struct new_ds *sets, size_t n)
+static bool read_set_item(struct request *req, const struct json_value *json, void *item, void *ctx)
 {
-    struct store *s = req_store(req);
-    struct error e;
-    if (store_begin(s, &e) < 0) {
-        mgmt_fail(req, &e);
-        return false;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (store_ds_create(s, &sets[i].ds, sets[i].modules, sets[i].n_modules, req->user,
-                            &req->arena, &e) < 0) {
-            store_rollback(s);
-            mgmt_fail(req, &e);
-            return false;
-        }
-    if (store_commit(s, &e) < 0) {
-        mgmt_fail(req, &e);
-        return false;
-    }
-    return true;
+    return read_new_ds(req, json, item);
+}
+
+static int store_set_item(struct store *s, struct request *req, void *item, void *ctx,
+                          struct error *err)
+{
+    struct new_ds *nd = item;
+    return store_ds_create(s, &nd->ds, nd->modules, nd->n_modules, req->user, &req->arena, err);
+}
+
+static void write_set_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    mgmt_write_ds(w, req, &((const struct new_ds *)item)->ds);
 }
 
 static void create_sets(struct request *req)
 {
-    struct json_value *doc;
-    size_t n;
-    if (!api_parse_body(req, &doc))
-        return;
-    if (!mgmt_body_array(req, doc, "distribution sets", &n)) {
-        json_doc_free(doc);
-        return;
-    }
-    struct new_ds *sets = arena_alloc(&req->arena, sizeof(*sets) * n);
-    for (size_t i = 0; i < n; i++)
-        if (!read_new_ds(req, json_array_at(doc, i), &sets[i])) {
-            json_doc_free(doc);
-            return;
-        }
-    json_doc_free(doc);
-    if (!store_new_sets(req, sets, n))
-        return;
-    struct jw w;
-    jw_init(&w);
-    jw_arr_begin(&w);
-    for (size_t i = 0; i < n; i++)
-        mgmt_write_ds(&w, req, &sets[i].ds);
-    jw_arr_end(&w);
-    mgmt_reply(req, 201, &w);
+    static const struct mgmt_create_ops ops = {"distribution sets", sizeof(struct new_ds),
+                                               read_set_item, store_set_item, write_set_item};
+    mgmt_create_array(req, &ops, NULL);
 }
 
 static void list_sets(struct request *req)

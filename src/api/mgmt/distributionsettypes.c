@@ -29,9 +29,9 @@ static void write_ds_type(struct jw *w, struct request *req, const struct ds_typ
     jw_obj_begin(w);
     api_write_link(w, req, "self", MGMT "/distributionsettypes/%lld", id);
     api_write_link(w, req, "mandatorymodules",
-                    MGMT "/distributionsettypes/%lld/mandatorymoduletypes", id);
-    api_write_link(w, req, "optionalmodules",
-                    MGMT "/distributionsettypes/%lld/optionalmoduletypes", id);
+                   MGMT "/distributionsettypes/%lld/mandatorymoduletypes", id);
+    api_write_link(w, req, "optionalmodules", MGMT "/distributionsettypes/%lld/optionalmoduletypes",
+                   id);
     jw_obj_end(w);
     jw_obj_end(w);
 }
@@ -95,57 +95,30 @@ static bool read_new_type(struct request *req, const struct json_value *item, st
                              &out->optional, &out->n_optional);
 }
 
-/* Creates every type in one transaction; false after replying with the first error. */
-static bool store_new_types(struct request *req, struct new_type *types, size_t n)
+static bool read_type_item(struct request *req, const struct json_value *json, void *item,
+                           void *ctx)
 {
-    struct store *s = req_store(req);
-    struct error e;
-    if (store_begin(s, &e) < 0) {
-        mgmt_fail(req, &e);
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct new_type *nt = &types[i];
-        if (store_ds_type_create(s, &nt->t, nt->mandatory, nt->n_mandatory, nt->optional,
-                                 nt->n_optional, req->user, &e) < 0) {
-            store_rollback(s);
-            mgmt_fail(req, &e);
-            return false;
-        }
-    }
-    if (store_commit(s, &e) < 0) {
-        mgmt_fail(req, &e);
-        return false;
-    }
-    return true;
+    return read_new_type(req, json, item);
+}
+
+static int store_type_item(struct store *s, struct request *req, void *item, void *ctx,
+                           struct error *err)
+{
+    struct new_type *nt = item;
+    return store_ds_type_create(s, &nt->t, nt->mandatory, nt->n_mandatory, nt->optional,
+                                nt->n_optional, req->user, err);
+}
+
+static void write_type_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    write_ds_type(w, req, &((const struct new_type *)item)->t);
 }
 
 static void create_types(struct request *req)
 {
-    struct json_value *doc;
-    size_t n;
-    if (!api_parse_body(req, &doc))
-        return;
-    if (!mgmt_body_array(req, doc, "distribution set types", &n)) {
-        json_doc_free(doc);
-        return;
-    }
-    struct new_type *types = arena_alloc(&req->arena, sizeof(*types) * n);
-    for (size_t i = 0; i < n; i++)
-        if (!read_new_type(req, json_array_at(doc, i), &types[i])) {
-            json_doc_free(doc);
-            return;
-        }
-    json_doc_free(doc);
-    if (!store_new_types(req, types, n))
-        return;
-    struct jw w;
-    jw_init(&w);
-    jw_arr_begin(&w);
-    for (size_t i = 0; i < n; i++)
-        write_ds_type(&w, req, &types[i].t);
-    jw_arr_end(&w);
-    mgmt_reply(req, 201, &w);
+    static const struct mgmt_create_ops ops = {"distribution set types", sizeof(struct new_type),
+                                               read_type_item, store_type_item, write_type_item};
+    mgmt_create_array(req, &ops, NULL);
 }
 
 static void list_types(struct request *req)

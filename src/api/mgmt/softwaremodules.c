@@ -1,5 +1,6 @@
 /* /rest/v1/softwaremodules: create, list, read, update, delete. Artifacts of a
  * module are in artifacts.c. */
+#include "api/mgmt/body_read.h"
 #include "api/mgmt/common.h"
 #include "api/mgmt/views.h"
 
@@ -53,111 +54,46 @@ bool mgmt_load_sm(struct request *req, int idx, struct software_module *m)
     return true;
 }
 
-/* Rejects a text field longer than max, or empty when required; false after replying. */
-static bool check_text(struct request *req, const char *field, const char *v, size_t max,
-                       bool required)
-{
-    if (required && (!v || !*v)) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is required", field);
-        return false;
-    }
-    if (v && strlen(v) > max) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is longer than %zu", field,
-                 max);
-        return false;
-    }
-    return true;
-}
-
 /* Reads one element of the create array into m (strings copied to the arena);
  * false after replying 400. */
-static bool read_new_sm(struct request *req, struct json_value *item, struct software_module *m)
+static bool read_new_sm(struct request *req, const struct json_value *item, void *out, void *ctx)
 {
-    struct error e;
-    memset(m, 0, sizeof(*m));
-    if (json_kind(item) != JSON_OBJECT) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable",
-                 "Each software module must be an object");
-        return false;
-    }
-    if (json_member_string(item, "name", &m->name, &e) < 0 ||
-        json_member_string(item, "version", &m->version, &e) < 0 ||
-        json_member_string(item, "type", &m->type_key, &e) < 0 ||
-        json_member_string(item, "description", &m->description, &e) < 0 ||
-        json_member_string(item, "vendor", &m->vendor, &e) < 0 ||
-        json_member_bool(item, "encrypted", &m->encrypted, &e) < 0) {
-        api_reply_error(req, &e);
-        return false;
-    }
-    if (!check_text(req, "name", m->name, NAME_MAX_LEN, true) ||
-        !check_text(req, "version", m->version, VERSION_MAX, true) ||
-        !check_text(req, "type", m->type_key, TYPE_KEY_MAX, true) ||
-        !check_text(req, "description", m->description, DESCRIPTION_MAX, false) ||
-        !check_text(req, "vendor", m->vendor, VENDOR_MAX, false))
+    struct software_module *m = out;
+    if (!mgmt_body_object(req, item, "software module") ||
+        !mgmt_body_text(req, item, "name", NAME_MAX_LEN, true, &m->name) ||
+        !mgmt_body_text(req, item, "version", VERSION_MAX, true, &m->version) ||
+        !mgmt_body_text(req, item, "type", TYPE_KEY_MAX, true, &m->type_key) ||
+        !mgmt_body_text(req, item, "description", DESCRIPTION_MAX, false, &m->description) ||
+        !mgmt_body_text(req, item, "vendor", VENDOR_MAX, false, &m->vendor) ||
+        !mgmt_body_bool(req, item, "encrypted", &m->encrypted))
         return false;
     if (m->encrypted) {
         api_fail(req, ERR_INVALID, "artifact.encryptionNotSupported",
                  "Artifact encryption is not supported by this server");
         return false;
     }
-    m->name = arena_strdup(&req->arena, m->name);
-    m->version = arena_strdup(&req->arena, m->version);
-    m->type_key = arena_strdup(&req->arena, m->type_key);
-    m->description = arena_strdup(&req->arena, m->description);
-    m->vendor = arena_strdup(&req->arena, m->vendor);
     return true;
 }
 
-/* Parses the create array; false after replying 400. */
-static bool read_new_sms(struct request *req, struct software_module **mods, size_t *n)
+/* Inserts a module and reads it back (for typeName). */
+static int store_new_sm(struct store *s, struct request *req, void *item, void *ctx,
+                        struct error *err)
 {
-    struct json_value *doc;
-    if (!api_parse_body(req, &doc))
-        return false;
-    *n = json_array_len(doc);
-    bool ok = json_kind(doc) == JSON_ARRAY && *n > 0;
-    if (!ok)
-        api_fail(req, ERR_INVALID, "rest.body.notReadable",
-                 "Expected a non-empty JSON array of software modules");
-    *mods = arena_alloc(&req->arena, sizeof(**mods) * (*n ? *n : 1));
-    for (size_t i = 0; ok && i < *n; i++)
-        ok = read_new_sm(req, json_array_at(doc, i), &(*mods)[i]);
-    json_doc_free(doc);
-    return ok;
+    struct software_module *m = item;
+    int rc = store_sm_create(s, m, req->user, err);
+    return rc < 0 ? rc : store_sm_get(s, m->id, &req->arena, m, err);
 }
 
-/* Inserts every module and reads each back (for typeName) in one transaction. */
-static int create_all(struct store *s, struct request *req, struct software_module *mods, size_t n,
-                      struct error *e)
+static void write_new_sm(struct jw *w, struct request *req, const void *item, void *ctx)
 {
-    int rc = store_begin(s, e);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if ((rc = store_sm_create(s, &mods[i], req->user, e)) == 0)
-            rc = store_sm_get(s, mods[i].id, &req->arena, &mods[i], e);
-    if (rc == 0)
-        return store_commit(s, e);
-    store_rollback(s);
-    return rc;
+    mgmt_write_sm(w, req, item);
 }
 
 static void create_sms(struct request *req)
 {
-    struct software_module *mods;
-    size_t n;
-    struct error e;
-    if (!read_new_sms(req, &mods, &n))
-        return;
-    if (create_all(req_store(req), req, mods, n, &e) < 0) {
-        mgmt_fail(req, &e);
-        return;
-    }
-    struct jw w;
-    jw_init(&w);
-    jw_arr_begin(&w);
-    for (size_t i = 0; i < n; i++)
-        mgmt_write_sm(&w, req, &mods[i]);
-    jw_arr_end(&w);
-    mgmt_reply(req, 201, &w);
+    static const struct mgmt_create_ops ops = {"software modules", sizeof(struct software_module),
+                                               read_new_sm, store_new_sm, write_new_sm};
+    mgmt_create_array(req, &ops, NULL);
 }
 
 static void list_sms(struct request *req)
@@ -203,23 +139,10 @@ static void get_sm(struct request *req)
  * ignored, as in hawkBit); false after replying 400. */
 static bool apply_sm_update(struct request *req, struct json_value *doc, struct software_module *m)
 {
-    struct error e;
-    if (json_kind(doc) != JSON_OBJECT) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Expected a JSON object");
-        return false;
-    }
-    if (json_member_string(doc, "description", &m->description, &e) < 0 ||
-        json_member_string(doc, "vendor", &m->vendor, &e) < 0 ||
-        json_member_bool(doc, "locked", &m->locked, &e) < 0) {
-        api_reply_error(req, &e);
-        return false;
-    }
-    if (!check_text(req, "description", m->description, DESCRIPTION_MAX, false) ||
-        !check_text(req, "vendor", m->vendor, VENDOR_MAX, false))
-        return false;
-    m->description = arena_strdup(&req->arena, m->description);
-    m->vendor = arena_strdup(&req->arena, m->vendor);
-    return true;
+    return mgmt_body_object(req, doc, "software module update") &&
+           mgmt_body_text(req, doc, "description", DESCRIPTION_MAX, false, &m->description) &&
+           mgmt_body_text(req, doc, "vendor", VENDOR_MAX, false, &m->vendor) &&
+           mgmt_body_bool(req, doc, "locked", &m->locked);
 }
 
 static void update_sm(struct request *req)

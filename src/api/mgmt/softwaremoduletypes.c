@@ -1,4 +1,5 @@
 /* /rest/v1/softwaremoduletypes: create, list, read, update, delete. */
+#include "api/mgmt/body_read.h"
 #include "api/mgmt/common.h"
 #include "api/mgmt/views.h"
 
@@ -32,22 +33,6 @@ void mgmt_write_sm_type(struct jw *w, struct request *req, const struct sm_type 
     jw_obj_end(w);
 }
 
-/* Rejects a text field longer than max, or empty when required; false after replying. */
-static bool check_text(struct request *req, const char *field, const char *v, size_t max,
-                       bool required)
-{
-    if (required && (!v || !*v)) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is required", field);
-        return false;
-    }
-    if (v && strlen(v) > max) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is longer than %zu", field,
-                 max);
-        return false;
-    }
-    return true;
-}
-
 static bool check_counts(struct request *req, const struct sm_type *t)
 {
     if (t->max_assignments < 1 || t->max_assignments > MAX_ASSIGNMENTS_MAX ||
@@ -61,84 +46,41 @@ static bool check_counts(struct request *req, const struct sm_type *t)
 
 /* Reads one element of the create array into t (strings copied to the arena);
  * false after replying 400. */
-static bool read_new_type(struct request *req, struct json_value *item, struct sm_type *t)
+static bool read_new_type(struct request *req, const struct json_value *item, void *out, void *ctx)
 {
+    struct sm_type *t = out;
     struct error e;
-    memset(t, 0, sizeof(*t));
     t->max_assignments = 1;
-    if (json_kind(item) != JSON_OBJECT) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable",
-                 "Each software module type must be an object");
+    if (!mgmt_body_object(req, item, "software module type") ||
+        !mgmt_body_text(req, item, "key", KEY_MAX, true, &t->key) ||
+        !mgmt_body_text(req, item, "name", NAME_MAX_LEN, true, &t->name) ||
+        !mgmt_body_text(req, item, "description", DESCRIPTION_MAX, false, &t->description) ||
+        !mgmt_body_text(req, item, "colour", COLOUR_MAX, false, &t->colour))
         return false;
-    }
-    if (json_member_string(item, "key", &t->key, &e) < 0 ||
-        json_member_string(item, "name", &t->name, &e) < 0 ||
-        json_member_string(item, "description", &t->description, &e) < 0 ||
-        json_member_string(item, "colour", &t->colour, &e) < 0 ||
-        json_member_int(item, "maxAssignments", &t->max_assignments, &e) < 0 ||
+    if (json_member_int(item, "maxAssignments", &t->max_assignments, &e) < 0 ||
         json_member_int(item, "minArtifacts", &t->min_artifacts, &e) < 0) {
         api_reply_error(req, &e);
         return false;
     }
-    if (!check_text(req, "key", t->key, KEY_MAX, true) ||
-        !check_text(req, "name", t->name, NAME_MAX_LEN, true) ||
-        !check_text(req, "description", t->description, DESCRIPTION_MAX, false) ||
-        !check_text(req, "colour", t->colour, COLOUR_MAX, false) || !check_counts(req, t))
-        return false;
-    t->key = arena_strdup(&req->arena, t->key);
-    t->name = arena_strdup(&req->arena, t->name);
-    t->description = arena_strdup(&req->arena, t->description);
-    t->colour = arena_strdup(&req->arena, t->colour);
-    return true;
+    return check_counts(req, t);
 }
 
-/* Parses the create array; false after replying 400. */
-static bool read_new_types(struct request *req, struct sm_type **types, size_t *n)
+static int store_new_type(struct store *s, struct request *req, void *item, void *ctx,
+                          struct error *err)
 {
-    struct json_value *doc;
-    if (!api_parse_body(req, &doc))
-        return false;
-    *n = json_array_len(doc);
-    bool ok = json_kind(doc) == JSON_ARRAY && *n > 0;
-    if (!ok)
-        api_fail(req, ERR_INVALID, "rest.body.notReadable",
-                 "Expected a non-empty JSON array of software module types");
-    *types = arena_alloc(&req->arena, sizeof(**types) * (*n ? *n : 1));
-    for (size_t i = 0; ok && i < *n; i++)
-        ok = read_new_type(req, json_array_at(doc, i), &(*types)[i]);
-    json_doc_free(doc);
-    return ok;
+    return store_sm_type_create(s, item, req->user, err);
+}
+
+static void write_new_type(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    mgmt_write_sm_type(w, req, item);
 }
 
 static void create_types(struct request *req)
 {
-    struct sm_type *types;
-    size_t n;
-    if (!read_new_types(req, &types, &n))
-        return;
-    struct store *s = req_store(req);
-    struct error e;
-    if (store_begin(s, &e) < 0) {
-        mgmt_fail(req, &e);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (store_sm_type_create(s, &types[i], req->user, &e) < 0) {
-            store_rollback(s);
-            mgmt_fail(req, &e);
-            return;
-        }
-    if (store_commit(s, &e) < 0) {
-        mgmt_fail(req, &e);
-        return;
-    }
-    struct jw w;
-    jw_init(&w);
-    jw_arr_begin(&w);
-    for (size_t i = 0; i < n; i++)
-        mgmt_write_sm_type(&w, req, &types[i]);
-    jw_arr_end(&w);
-    mgmt_reply(req, 201, &w);
+    static const struct mgmt_create_ops ops = {"software module types", sizeof(struct sm_type),
+                                               read_new_type, store_new_type, write_new_type};
+    mgmt_create_array(req, &ops, NULL);
 }
 
 static void list_types(struct request *req)
@@ -196,22 +138,9 @@ static void get_type(struct request *req)
  * after replying 400. */
 static bool apply_type_update(struct request *req, struct json_value *doc, struct sm_type *t)
 {
-    struct error e;
-    if (json_kind(doc) != JSON_OBJECT) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Expected a JSON object");
-        return false;
-    }
-    if (json_member_string(doc, "description", &t->description, &e) < 0 ||
-        json_member_string(doc, "colour", &t->colour, &e) < 0) {
-        api_reply_error(req, &e);
-        return false;
-    }
-    if (!check_text(req, "description", t->description, DESCRIPTION_MAX, false) ||
-        !check_text(req, "colour", t->colour, COLOUR_MAX, false))
-        return false;
-    t->description = arena_strdup(&req->arena, t->description);
-    t->colour = arena_strdup(&req->arena, t->colour);
-    return true;
+    return mgmt_body_object(req, doc, "software module type update") &&
+           mgmt_body_text(req, doc, "description", DESCRIPTION_MAX, false, &t->description) &&
+           mgmt_body_text(req, doc, "colour", COLOUR_MAX, false, &t->colour);
 }
 
 static void update_type(struct request *req)

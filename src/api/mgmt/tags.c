@@ -70,49 +70,27 @@ static bool read_tag_body(struct request *req, const struct json_value *obj, boo
            mgmt_body_text(req, obj, "colour", TAG_COLOUR_MAX, false, &t->colour);
 }
 
-/* Creates every tag in one transaction; false after replying with the first error. */
-static bool store_new_tags(struct request *req, enum tag_kind kind, struct tag *tags, size_t n)
+static bool read_tag_item(struct request *req, const struct json_value *json, void *item, void *ctx)
 {
-    struct store *s = req_store(req);
-    struct error e;
-    int rc = store_begin(s, &e);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if ((rc = store_tag_create(s, kind, &tags[i], req->user, &e)) < 0)
-            store_rollback(s);
-    if (rc == 0)
-        rc = store_commit(s, &e);
-    if (rc < 0)
-        mgmt_fail(req, &e);
-    return rc == 0;
+    return read_tag_body(req, json, true, item);
+}
+
+static int store_tag_item(struct store *s, struct request *req, void *item, void *ctx,
+                          struct error *err)
+{
+    return store_tag_create(s, *(const enum tag_kind *)ctx, item, req->user, err);
+}
+
+static void write_tag_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    write_tag(w, req, *(const enum tag_kind *)ctx, item);
 }
 
 static void create_tags(struct request *req, enum tag_kind kind)
 {
-    struct json_value *doc;
-    size_t n;
-    if (!api_parse_body(req, &doc))
-        return;
-    if (!mgmt_body_array(req, doc, "tags", &n)) {
-        json_doc_free(doc);
-        return;
-    }
-    struct tag *tags = arena_alloc(&req->arena, sizeof(*tags) * n);
-    memset(tags, 0, sizeof(*tags) * n);
-    for (size_t i = 0; i < n; i++)
-        if (!read_tag_body(req, json_array_at(doc, i), true, &tags[i])) {
-            json_doc_free(doc);
-            return;
-        }
-    json_doc_free(doc);
-    if (!store_new_tags(req, kind, tags, n))
-        return;
-    struct jw w;
-    jw_init(&w);
-    jw_arr_begin(&w);
-    for (size_t i = 0; i < n; i++)
-        write_tag(&w, req, kind, &tags[i]);
-    jw_arr_end(&w);
-    mgmt_reply(req, 201, &w);
+    static const struct mgmt_create_ops ops = {"tags", sizeof(struct tag), read_tag_item,
+                                               store_tag_item, write_tag_item};
+    mgmt_create_array(req, &ops, &kind);
 }
 
 static void list_tags(struct request *req, enum tag_kind kind)

@@ -1,4 +1,5 @@
 /* /rest/v1/targets: create, list, read, update, delete, attributes. */
+#include "api/mgmt/body_read.h"
 #include "api/mgmt/common.h"
 #include "api/mgmt/views.h"
 
@@ -80,34 +81,25 @@ void mgmt_write_target(struct jw *w, struct request *req, const struct target *t
     jw_obj_end(w);
 }
 
-static bool valid_text(struct request *req, const char *field, const char *v, size_t max)
+/* Reads one element of the create array into t (strings copied to the arena);
+ * false after replying 400. */
+static bool read_new_target(struct request *req, const struct json_value *item, void *out,
+                            void *ctx)
 {
-    if (v && strlen(v) > max) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Field '%s' is longer than %zu", field,
-                 max);
-        return false;
-    }
-    return true;
-}
-
-/* Reads one element of the create array into t; false after replying 400. */
-static bool read_new_target(struct request *req, struct json_value *item, struct target *t)
-{
+    struct target *t = out;
     struct error e;
-    if (json_kind(item) != JSON_OBJECT) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Each target must be an object");
-        return false;
-    }
-    memset(t, 0, sizeof(*t));
     t->request_attributes = true;
     t->target_type_id = -1;
-    if (json_member_int(item, "targetType", &t->target_type_id, &e) < 0 ||
-        json_member_string(item, "controllerId", &t->controller_id, &e) < 0 ||
-        json_member_string(item, "name", &t->name, &e) < 0 ||
-        json_member_string(item, "description", &t->description, &e) < 0 ||
-        json_member_string(item, "securityToken", &t->security_token, &e) < 0 ||
-        json_member_string(item, "address", &t->address, &e) < 0 ||
-        json_member_bool(item, "requestAttributes", &t->request_attributes, &e) < 0) {
+    if (!mgmt_body_object(req, item, "target") ||
+        !mgmt_body_text(req, item, "controllerId", CONTROLLER_ID_MAX_LEN, false,
+                        &t->controller_id) ||
+        !mgmt_body_text(req, item, "name", NAME_MAX_LEN, false, &t->name) ||
+        !mgmt_body_text(req, item, "description", 512, false, &t->description) ||
+        !mgmt_body_text(req, item, "securityToken", TOKEN_MAX, false, &t->security_token) ||
+        !mgmt_body_text(req, item, "address", 512, false, &t->address) ||
+        !mgmt_body_bool(req, item, "requestAttributes", &t->request_attributes))
+        return false;
+    if (json_member_int(item, "targetType", &t->target_type_id, &e) < 0) {
         api_reply_error(req, &e);
         return false;
     }
@@ -117,11 +109,6 @@ static bool read_new_target(struct request *req, struct json_value *item, struct
                  CONTROLLER_ID_MAX_LEN);
         return false;
     }
-    if (!valid_text(req, "name", t->name, NAME_MAX_LEN) ||
-        !valid_text(req, "description", t->description, 512) ||
-        !valid_text(req, "securityToken", t->security_token, TOKEN_MAX) ||
-        !valid_text(req, "address", t->address, 512))
-        return false;
     if (!t->name || !*t->name)
         t->name =
             arena_strndup(&req->arena, t->controller_id, strnlen(t->controller_id, NAME_MAX_LEN));
@@ -134,70 +121,29 @@ static bool read_new_target(struct request *req, struct json_value *item, struct
 }
 
 /* Inserts t and gives it the type it asked for (none when negative). */
-static int create_target(struct store *s, struct target *t, struct request *req, struct error *e)
+static int create_target(struct store *s, struct request *req, void *item, void *ctx,
+                         struct error *e)
 {
+    struct target *t = item;
     int64_t type_id = t->target_type_id;
-    if (store_target_create(s, t, req->user, e) < 0)
-        return -1;
-    if (type_id < 0)
-        return 0;
-    if (store_target_set_type(s, t->id, type_id, req->user, e) < 0)
-        return -1;
+    int rc = store_target_create(s, t, req->user, e);
+    if (rc < 0 || type_id < 0)
+        return rc;
+    if ((rc = store_target_set_type(s, t->id, type_id, req->user, e)) < 0)
+        return rc;
     return store_target_get_by_id(s, t->id, &req->arena, t, e);
+}
+
+static void write_new_target(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    mgmt_write_target(w, req, item, false);
 }
 
 static void create_targets(struct request *req)
 {
-    struct json_value *doc;
-    if (!api_parse_body(req, &doc))
-        return;
-    size_t n = json_array_len(doc);
-    if (json_kind(doc) != JSON_ARRAY || n == 0) {
-        json_doc_free(doc);
-        api_fail(req, ERR_INVALID, "rest.body.notReadable",
-                 "Expected a non-empty JSON array of targets");
-        return;
-    }
-    struct target *targets = arena_alloc(&req->arena, sizeof(*targets) * n);
-    for (size_t i = 0; i < n; i++)
-        if (!read_new_target(req, json_array_at(doc, i), &targets[i])) {
-            json_doc_free(doc);
-            return;
-        }
-    /* Copy what the reply needs out of the document before freeing it. */
-    for (size_t i = 0; i < n; i++) {
-        struct target *t = &targets[i];
-        t->controller_id = arena_strdup(&req->arena, t->controller_id);
-        t->name = arena_strdup(&req->arena, t->name);
-        t->description = arena_strdup(&req->arena, t->description);
-        t->security_token = arena_strdup(&req->arena, t->security_token);
-        t->address = arena_strdup(&req->arena, t->address);
-    }
-    json_doc_free(doc);
-
-    struct store *s = req_store(req);
-    struct error e;
-    if (store_begin(s, &e) < 0) {
-        mgmt_fail(req, &e);
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (create_target(s, &targets[i], req, &e) < 0) {
-            store_rollback(s);
-            mgmt_fail(req, &e);
-            return;
-        }
-    if (store_commit(s, &e) < 0) {
-        mgmt_fail(req, &e);
-        return;
-    }
-    struct jw w;
-    jw_init(&w);
-    jw_arr_begin(&w);
-    for (size_t i = 0; i < n; i++)
-        mgmt_write_target(&w, req, &targets[i], false);
-    jw_arr_end(&w);
-    mgmt_reply(req, 201, &w);
+    static const struct mgmt_create_ops ops = {"targets", sizeof(struct target), read_new_target,
+                                               create_target, write_new_target};
+    mgmt_create_array(req, &ops, NULL);
 }
 
 static void list_targets(struct request *req)
@@ -249,15 +195,13 @@ static bool apply_target_update(struct request *req, struct json_value *doc, str
     struct error e;
     bool request_attributes = t->request_attributes;
     int has_request = 0;
-    if (json_kind(doc) != JSON_OBJECT) {
-        api_fail(req, ERR_INVALID, "rest.body.notReadable", "Expected a JSON object");
+    if (!mgmt_body_object(req, doc, "target update") ||
+        !mgmt_body_text(req, doc, "name", NAME_MAX_LEN, false, &t->name) ||
+        !mgmt_body_text(req, doc, "description", 512, false, &t->description) ||
+        !mgmt_body_text(req, doc, "securityToken", TOKEN_MAX, false, &t->security_token) ||
+        !mgmt_body_text(req, doc, "address", 512, false, &t->address))
         return false;
-    }
-    if (json_member_string(doc, "name", &t->name, &e) < 0 ||
-        json_member_string(doc, "description", &t->description, &e) < 0 ||
-        json_member_string(doc, "securityToken", &t->security_token, &e) < 0 ||
-        json_member_string(doc, "address", &t->address, &e) < 0 ||
-        json_member_int(doc, "targetType", &t->target_type_id, &e) < 0 ||
+    if (json_member_int(doc, "targetType", &t->target_type_id, &e) < 0 ||
         (has_request = json_member_bool(doc, "requestAttributes", &request_attributes, &e)) < 0) {
         api_reply_error(req, &e);
         return false;
@@ -268,20 +212,11 @@ static bool apply_target_update(struct request *req, struct json_value *doc, str
         return false;
     }
     t->request_attributes = request_attributes;
-    if (!valid_text(req, "name", t->name, NAME_MAX_LEN) ||
-        !valid_text(req, "description", t->description, 512) ||
-        !valid_text(req, "securityToken", t->security_token, TOKEN_MAX) ||
-        !valid_text(req, "address", t->address, 512))
-        return false;
     if (!*t->name || !*t->security_token) {
         api_fail(req, ERR_INVALID, "rest.body.notReadable",
                  "name and securityToken may not be empty");
         return false;
     }
-    t->name = arena_strdup(&req->arena, t->name);
-    t->description = arena_strdup(&req->arena, t->description);
-    t->security_token = arena_strdup(&req->arena, t->security_token);
-    t->address = arena_strdup(&req->arena, t->address);
     return true;
 }
 
