@@ -51,20 +51,19 @@ static void write_maintenance(struct jw *w, const struct action *x)
     jw_obj_end(w);
 }
 
-static void write_action_links(struct jw *w, struct request *req, const struct action *x,
-                               bool full)
+static void write_action_links(struct jw *w, struct request *req, const struct action *x, bool full)
 {
     jw_key(w, "_links");
     jw_obj_begin(w);
     api_write_link(w, req, "self", MGMT "/targets/%s/actions/%lld", x->controller_id,
-                    (long long)x->id);
+                   (long long)x->id);
     if (full) {
         api_write_link(w, req, "target", MGMT "/targets/%s", x->controller_id);
         api_write_link(w, req, "distributionset", MGMT "/distributionsets/%lld",
-                        (long long)x->ds_id);
+                       (long long)x->ds_id);
         api_write_link(w, req, "status",
-                        MGMT "/targets/%s/actions/%lld/status?offset=0&limit=50&sort=id:DESC",
-                        x->controller_id, (long long)x->id);
+                       MGMT "/targets/%s/actions/%lld/status?offset=0&limit=50&sort=id:DESC",
+                       x->controller_id, (long long)x->id);
     }
     jw_obj_end(w);
 }
@@ -94,12 +93,16 @@ void mgmt_write_action(struct jw *w, struct request *req, const struct action *x
     jw_obj_end(w);
 }
 
+static void action_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    mgmt_write_action(w, req, item, false);
+}
+
 static bool load_action(struct request *req, struct target *t, struct action *x)
 {
     int64_t action_id;
     struct error e;
-    if (!mgmt_load_target(req, req->params[0], t) ||
-        !api_path_id(req, 1, "Action", &action_id))
+    if (!mgmt_load_target(req, req->params[0], t) || !api_path_id(req, 1, "Action", &action_id))
         return false;
     if (store_action_get(req_store(req), t->id, action_id, &req->arena, x, &e) < 0) {
         mgmt_fail(req, &e);
@@ -118,18 +121,12 @@ static void list_actions(struct request *req)
     size_t count;
     int64_t total;
     struct error e;
-    if (store_action_list_for_target(req_store(req), t.id, &q, &req->arena, &items, &count,
-                                     &total, &e) < 0) {
+    if (store_action_list_for_target(req_store(req), t.id, &q, &req->arena, &items, &count, &total,
+                                     &e) < 0) {
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        mgmt_write_action(&w, req, &items[i], false);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), action_item, NULL);
 }
 
 static void get_action(struct request *req)
@@ -230,12 +227,11 @@ static void list_statuses(struct request *req)
 const struct route mgmt_action_routes[] = {
     {"GET", MGMT "/targets/{}/actions", list_actions, mgmt_paging_params, ROUTE_BODY_NONE, NULL,
      mgmt_authorize},
-    {"GET", MGMT "/targets/{}/actions/{}", get_action, NULL, ROUTE_BODY_NONE, NULL,
-     mgmt_authorize},
+    {"GET", MGMT "/targets/{}/actions/{}", get_action, NULL, ROUTE_BODY_NONE, NULL, mgmt_authorize},
     {"PUT", MGMT "/targets/{}/actions/{}", update_action, NULL, ROUTE_BODY_JSON, NULL,
      mgmt_authorize},
-    {"DELETE", MGMT "/targets/{}/actions/{}", cancel_action, cancel_params, ROUTE_BODY_NONE,
-     NULL, mgmt_authorize},
+    {"DELETE", MGMT "/targets/{}/actions/{}", cancel_action, cancel_params, ROUTE_BODY_NONE, NULL,
+     mgmt_authorize},
     {"GET", MGMT "/targets/{}/actions/{}/status", list_statuses, status_params, ROUTE_BODY_NONE,
      NULL, mgmt_authorize},
     {0},

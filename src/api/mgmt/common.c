@@ -90,6 +90,18 @@ void mgmt_end_page(struct jw *w, size_t size, int64_t total)
     jw_obj_end(w);
 }
 
+void mgmt_reply_page(struct request *req, const void *items, size_t count, int64_t total,
+                     size_t item_size, mgmt_item_writer write, void *ctx)
+{
+    struct jw w;
+    jw_init(&w);
+    mgmt_begin_page(&w);
+    for (size_t i = 0; i < count; i++)
+        write(&w, req, (const char *)items + i * item_size, ctx);
+    mgmt_end_page(&w, count, total);
+    mgmt_reply(req, 200, &w);
+}
+
 void mgmt_reply(struct request *req, int status, struct jw *w)
 {
     size_t len;

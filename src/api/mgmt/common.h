@@ -29,8 +29,15 @@ void mgmt_write_audit(struct jw *w, const struct audit *a);
 void mgmt_begin_page(struct jw *w);
 void mgmt_end_page(struct jw *w, size_t size, int64_t total);
 
-/** How one resource's create endpoint reads, stores and shows an item; ctx is the
- * resource's own (e.g. the tag kind). */
+/** Writes one entity of a list or create reply; ctx is the resource's own (e.g. the
+ * tag kind). */
+typedef void (*mgmt_item_writer)(struct jw *w, struct request *req, const void *item, void *ctx);
+/** Replies 200 with the paged envelope {content, total, size} of count items
+ * (item_size bytes apart). */
+void mgmt_reply_page(struct request *req, const void *items, size_t count, int64_t total,
+                     size_t item_size, mgmt_item_writer write, void *ctx);
+
+/** How one resource's create endpoint reads, stores and shows an item. */
 struct mgmt_create_ops {
     const char *what; /* plural noun for messages: "targets" */
     size_t item_size;
@@ -39,7 +46,7 @@ struct mgmt_create_ops {
     bool (*read)(struct request *req, const struct json_value *json, void *item, void *ctx);
     /* Creates the item (inside the transaction) and fills in what the reply shows. */
     int (*store)(struct store *s, struct request *req, void *item, void *ctx, struct error *err);
-    void (*write)(struct jw *w, struct request *req, const void *item, void *ctx);
+    mgmt_item_writer write;
 };
 /** A whole create endpoint: a non-empty array body, every element read (the first
  * bad one answers 400), all created in one transaction (none on failure), 201 with

@@ -38,6 +38,11 @@ void mgmt_write_ds_module(struct jw *w, struct request *req, const struct softwa
     jw_obj_end(w);
 }
 
+void mgmt_ds_module_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    mgmt_write_ds_module(w, req, item);
+}
+
 static void write_ds_modules(struct jw *w, struct request *req, int64_t ds_id)
 {
     struct software_module *mods;
@@ -89,6 +94,11 @@ void mgmt_write_ds(struct jw *w, struct request *req, const struct distribution_
     write_ds_modules(w, req, ds->id);
     write_ds_links(w, req, ds);
     jw_obj_end(w);
+}
+
+void mgmt_ds_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    mgmt_write_ds(w, req, item);
 }
 
 bool mgmt_load_ds(struct request *req, int64_t id, struct distribution_set *ds)
@@ -189,13 +199,7 @@ static void list_sets(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        mgmt_write_ds(&w, req, &items[i]);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), mgmt_ds_item, NULL);
 }
 
 static void get_set(struct request *req)
@@ -279,13 +283,7 @@ static void list_modules(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        mgmt_write_ds_module(&w, req, &items[i]);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), mgmt_ds_module_item, NULL);
 }
 
 static void add_modules(struct request *req)
@@ -345,13 +343,7 @@ static void list_targets(struct request *req, bool installed)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        mgmt_write_target(&w, req, &items[i], false);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), mgmt_target_item, NULL);
 }
 
 static void list_assigned_targets(struct request *req)

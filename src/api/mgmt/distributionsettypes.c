@@ -36,6 +36,11 @@ static void write_ds_type(struct jw *w, struct request *req, const struct ds_typ
     jw_obj_end(w);
 }
 
+static void ds_type_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    write_ds_type(w, req, item);
+}
+
 /* MgmtSoftwareModuleType as listed under a DS type. */
 static void write_sm_type(struct jw *w, struct request *req, const struct sm_type *t)
 {
@@ -134,13 +139,7 @@ static void list_types(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        write_ds_type(&w, req, &items[i]);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), ds_type_item, NULL);
 }
 
 static void get_type(struct request *req)

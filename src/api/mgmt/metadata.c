@@ -53,6 +53,11 @@ static void write_metadata(struct jw *w, enum metadata_owner owner, const struct
     jw_obj_end(w);
 }
 
+static void metadata_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    write_metadata(w, *(const enum metadata_owner *)ctx, item);
+}
+
 static void reply_metadata(struct request *req, enum metadata_owner owner, const struct metadata *m)
 {
     struct jw w;
@@ -106,13 +111,7 @@ static void list_metadata(struct request *req, enum metadata_owner owner)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        write_metadata(&w, owner, &items[i]);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), metadata_item, &owner);
 }
 
 static void create_metadata(struct request *req, enum metadata_owner owner)

@@ -80,6 +80,11 @@ static void write_rollout(struct jw *w, struct request *req, const struct rollou
     jw_obj_end(w);
 }
 
+static void rollout_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    write_rollout(w, req, item, false);
+}
+
 static void write_group(struct jw *w, struct request *req, const struct rollout_group *g, bool full)
 {
     jw_obj_begin(w);
@@ -104,6 +109,11 @@ static void write_group(struct jw *w, struct request *req, const struct rollout_
                    (long long)g->rollout_id, (long long)g->id);
     jw_obj_end(w);
     jw_obj_end(w);
+}
+
+static void group_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    write_group(w, req, item, false);
 }
 
 static void reply_rollout(struct request *req, int status, int64_t id)
@@ -268,13 +278,7 @@ static void list_rollouts(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        write_rollout(&w, req, &items[i], false);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), rollout_item, NULL);
 }
 
 static void get_rollout(struct request *req)
@@ -409,13 +413,7 @@ static void list_groups(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        write_group(&w, req, &items[i], false);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), group_item, NULL);
 }
 
 static bool load_group(struct request *req, struct rollout_group *g)
@@ -457,13 +455,7 @@ static void list_group_targets(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        mgmt_write_target(&w, req, &items[i], false);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), mgmt_target_item, NULL);
 }
 
 static const char *const list_params[] = {"offset", "limit", "sort", "q", "representation", NULL};

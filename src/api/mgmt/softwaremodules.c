@@ -41,6 +41,11 @@ void mgmt_write_sm(struct jw *w, struct request *req, const struct software_modu
     jw_obj_end(w);
 }
 
+void mgmt_sm_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    mgmt_write_sm(w, req, item);
+}
+
 bool mgmt_load_sm(struct request *req, int idx, struct software_module *m)
 {
     int64_t id;
@@ -84,15 +89,10 @@ static int store_new_sm(struct store *s, struct request *req, void *item, void *
     return rc < 0 ? rc : store_sm_get(s, m->id, &req->arena, m, err);
 }
 
-static void write_new_sm(struct jw *w, struct request *req, const void *item, void *ctx)
-{
-    mgmt_write_sm(w, req, item);
-}
-
 static void create_sms(struct request *req)
 {
     static const struct mgmt_create_ops ops = {"software modules", sizeof(struct software_module),
-                                               read_new_sm, store_new_sm, write_new_sm};
+                                               read_new_sm, store_new_sm, mgmt_sm_item};
     mgmt_create_array(req, &ops, NULL);
 }
 
@@ -109,13 +109,7 @@ static void list_sms(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        mgmt_write_sm(&w, req, &items[i]);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), mgmt_sm_item, NULL);
 }
 
 static void reply_sm(struct request *req, const struct software_module *m)

@@ -33,6 +33,11 @@ void mgmt_write_sm_type(struct jw *w, struct request *req, const struct sm_type 
     jw_obj_end(w);
 }
 
+void mgmt_sm_type_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    mgmt_write_sm_type(w, req, item);
+}
+
 static bool check_counts(struct request *req, const struct sm_type *t)
 {
     if (t->max_assignments < 1 || t->max_assignments > MAX_ASSIGNMENTS_MAX ||
@@ -71,15 +76,10 @@ static int store_new_type(struct store *s, struct request *req, void *item, void
     return store_sm_type_create(s, item, req->user, err);
 }
 
-static void write_new_type(struct jw *w, struct request *req, const void *item, void *ctx)
-{
-    mgmt_write_sm_type(w, req, item);
-}
-
 static void create_types(struct request *req)
 {
     static const struct mgmt_create_ops ops = {"software module types", sizeof(struct sm_type),
-                                               read_new_type, store_new_type, write_new_type};
+                                               read_new_type, store_new_type, mgmt_sm_type_item};
     mgmt_create_array(req, &ops, NULL);
 }
 
@@ -96,13 +96,7 @@ static void list_types(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        mgmt_write_sm_type(&w, req, &items[i]);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), mgmt_sm_type_item, NULL);
 }
 
 static bool load_type(struct request *req, struct sm_type *t)

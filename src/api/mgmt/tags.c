@@ -106,13 +106,7 @@ static void list_tags(struct request *req, enum tag_kind kind)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        write_tag(&w, req, kind, &items[i]);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), write_tag_item, &kind);
 }
 
 static void get_tag(struct request *req, enum tag_kind kind)

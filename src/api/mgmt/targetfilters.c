@@ -33,6 +33,11 @@ static void write_filter(struct jw *w, struct request *req, const struct target_
     jw_obj_end(w);
 }
 
+static void filter_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    write_filter(w, req, item);
+}
+
 static void reply_filter(struct request *req, int status, const struct target_filter *f)
 {
     struct jw w;
@@ -103,13 +108,7 @@ static void list_filters(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        write_filter(&w, req, &items[i]);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), filter_item, NULL);
 }
 
 static void get_filter(struct request *req)

@@ -81,6 +81,11 @@ void mgmt_write_target(struct jw *w, struct request *req, const struct target *t
     jw_obj_end(w);
 }
 
+void mgmt_target_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    mgmt_write_target(w, req, item, false);
+}
+
 /* Reads one element of the create array into t (strings copied to the arena);
  * false after replying 400. */
 static bool read_new_target(struct request *req, const struct json_value *item, void *out,
@@ -134,15 +139,10 @@ static int create_target(struct store *s, struct request *req, void *item, void 
     return store_target_get_by_id(s, t->id, &req->arena, t, e);
 }
 
-static void write_new_target(struct jw *w, struct request *req, const void *item, void *ctx)
-{
-    mgmt_write_target(w, req, item, false);
-}
-
 static void create_targets(struct request *req)
 {
     static const struct mgmt_create_ops ops = {"targets", sizeof(struct target), read_new_target,
-                                               create_target, write_new_target};
+                                               create_target, mgmt_target_item};
     mgmt_create_array(req, &ops, NULL);
 }
 
@@ -159,13 +159,7 @@ static void list_targets(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        mgmt_write_target(&w, req, &items[i], false);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), mgmt_target_item, NULL);
 }
 
 bool mgmt_load_target(struct request *req, const char *controller_id, struct target *t)

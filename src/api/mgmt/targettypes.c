@@ -35,6 +35,11 @@ static void write_target_type(struct jw *w, struct request *req, const struct ta
     jw_obj_end(w);
 }
 
+static void target_type_item(struct jw *w, struct request *req, const void *item, void *ctx)
+{
+    write_target_type(w, req, item);
+}
+
 /* MgmtDistributionSetType as listed under a target type. */
 static void write_ds_type(struct jw *w, struct request *req, const struct ds_type *t)
 {
@@ -133,13 +138,7 @@ static void list_types(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    struct jw w;
-    jw_init(&w);
-    mgmt_begin_page(&w);
-    for (size_t i = 0; i < count; i++)
-        write_target_type(&w, req, &items[i]);
-    mgmt_end_page(&w, count, total);
-    mgmt_reply(req, 200, &w);
+    mgmt_reply_page(req, items, count, total, sizeof(*items), target_type_item, NULL);
 }
 
 static void reply_type(struct request *req, const struct target_type *t)

@@ -37,4 +37,12 @@ void mgmt_write_sm(struct jw *w, struct request *req, const struct software_modu
  * included, check m->deleted); false after replying 404. */
 bool mgmt_load_sm(struct request *req, int idx, struct software_module *m);
 
+/* The writers above as mgmt_item_writer, for lists and create replies (targets
+ * in their list form). */
+void mgmt_target_item(struct jw *w, struct request *req, const void *item, void *ctx);
+void mgmt_ds_item(struct jw *w, struct request *req, const void *item, void *ctx);
+void mgmt_ds_module_item(struct jw *w, struct request *req, const void *item, void *ctx);
+void mgmt_sm_item(struct jw *w, struct request *req, const void *item, void *ctx);
+void mgmt_sm_type_item(struct jw *w, struct request *req, const void *item, void *ctx);
+
 #endif
