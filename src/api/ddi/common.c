@@ -193,7 +193,7 @@ static bool authorize(struct request *req, bool registering, bool anonymous_ok)
             return false;
     }
     if (strcmp(d->target.update_status, TARGET_STATUS_UNKNOWN) == 0 &&
-        store_controller_mark_registered(req_store(req), d->target.target_id, NULL) == 0)
+        controller_first_poll(req_store(req), d->target.target_id, NULL) == 0)
         d->target.update_status = TARGET_STATUS_REGISTERED;
     if (how != AUTH_ANONYMOUS)
         last_seen_record(d->target.target_id, time_now_ms(), address);
