@@ -2,6 +2,7 @@
  * and optional software module types of each. */
 #include "api/mgmt/body_read.h"
 #include "api/mgmt/common.h"
+#include "api/mgmt/views.h"
 
 #include "store/ds_type_store.h"
 
@@ -14,7 +15,7 @@
 #define DS_TYPE_ENTITY "DistributionSetType"
 #define SM_TYPE_ENTITY "SoftwareModuleType"
 
-static void write_ds_type(struct jw *w, struct request *req, const struct ds_type *t)
+void mgmt_write_ds_type(struct jw *w, struct request *req, const struct ds_type *t)
 {
     long long id = (long long)t->id;
     jw_obj_begin(w);
@@ -38,7 +39,7 @@ static void write_ds_type(struct jw *w, struct request *req, const struct ds_typ
 
 static void ds_type_item(struct jw *w, struct request *req, const void *item, void *ctx)
 {
-    write_ds_type(w, req, item);
+    mgmt_write_ds_type(w, req, item);
 }
 
 /* MgmtSoftwareModuleType as listed under a DS type. */
@@ -74,7 +75,7 @@ static void reply_type(struct request *req, int status, const struct ds_type *t)
 {
     struct jw w;
     jw_init(&w);
-    write_ds_type(&w, req, t);
+    mgmt_write_ds_type(&w, req, t);
     mgmt_reply(req, status, &w);
 }
 
@@ -116,7 +117,7 @@ static int store_type_item(struct store *s, struct request *req, void *item, voi
 
 static void write_type_item(struct jw *w, struct request *req, const void *item, void *ctx)
 {
-    write_ds_type(w, req, &((const struct new_type *)item)->t);
+    mgmt_write_ds_type(w, req, &((const struct new_type *)item)->t);
 }
 
 static void create_types(struct request *req)

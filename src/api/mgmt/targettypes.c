@@ -40,24 +40,6 @@ static void target_type_item(struct jw *w, struct request *req, const void *item
     write_target_type(w, req, item);
 }
 
-/* MgmtDistributionSetType as listed under a target type. */
-static void write_ds_type(struct jw *w, struct request *req, const struct ds_type *t)
-{
-    jw_obj_begin(w);
-    mgmt_write_audit(w, &t->audit);
-    jw_kv_str(w, "name", t->name);
-    jw_kv_str_opt(w, "description", t->description);
-    jw_kv_str(w, "key", t->key);
-    jw_kv_str_opt(w, "colour", t->colour);
-    jw_kv_bool(w, "deleted", t->deleted);
-    jw_kv_int(w, "id", t->id);
-    jw_key(w, "_links");
-    jw_obj_begin(w);
-    api_write_link(w, req, "self", MGMT "/distributionsettypes/%lld", (long long)t->id);
-    jw_obj_end(w);
-    jw_obj_end(w);
-}
-
 static bool load_type(struct request *req, int64_t id, struct target_type *t)
 {
     struct error e;
@@ -216,7 +198,7 @@ static void list_ds_types(struct request *req)
     jw_init(&w);
     jw_arr_begin(&w);
     for (size_t i = 0; i < count; i++)
-        write_ds_type(&w, req, &items[i]);
+        mgmt_write_ds_type(&w, req, &items[i]);
     jw_arr_end(&w);
     mgmt_reply(req, 200, &w);
 }

@@ -37,6 +37,9 @@ void mgmt_write_sm(struct jw *w, struct request *req, const struct software_modu
  * included, check m->deleted); false after replying 404. */
 bool mgmt_load_sm(struct request *req, int idx, struct software_module *m);
 
+/** MgmtDistributionSetType with its links (self, mandatory and optional modules). */
+void mgmt_write_ds_type(struct jw *w, struct request *req, const struct ds_type *t);
+
 /* The writers above as mgmt_item_writer, for lists and create replies (targets
  * in their list form). */
 void mgmt_target_item(struct jw *w, struct request *req, const void *item, void *ctx);
