@@ -209,7 +209,8 @@ static int serve(int argc, char **argv)
         .worker_fini = worker_fini,
         .app = &app,
     };
-    struct scheduler *sch = scheduler_start(cfg.database_path, cfg.ddi_flush_interval_ms, &err);
+    struct scheduler *sch = scheduler_start(cfg.database_path, cfg.ddi_flush_interval_ms,
+                                            cfg.rollout_dynamic_check_ms, &err);
     struct http_server *srv = sch ? http_server_start(&hc, &err) : NULL;
     if (!srv) {
         fprintf(stderr, "falconet: %s\n", err.message);

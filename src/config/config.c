@@ -37,6 +37,7 @@ static const struct key_spec keys[] = {
     SIZE("storage", "max_artifact_bytes", max_artifact_size, 1, 1LL << 50),
     STR("admin", "password", admin_password),
     INT("ddi", "flush_interval_ms", ddi_flush_interval_ms, 50, 60000),
+    INT("rollout", "dynamic_check_interval_ms", rollout_dynamic_check_ms, 100, 3600000),
     {"log", "level", KEY_LOG_LEVEL, offsetof(struct config, log_level), 16, 0, 0},
 };
 
@@ -53,6 +54,7 @@ void config_defaults(struct config *c)
     c->max_artifact_size = 8LL << 30;
     snprintf(c->log_level, sizeof(c->log_level), "info");
     c->ddi_flush_interval_ms = 2000;
+    c->rollout_dynamic_check_ms = 60000;
 }
 
 static int parse_number(const char *value, long long *out)

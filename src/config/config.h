@@ -21,6 +21,9 @@ struct config {
     char admin_password[256]; /* admin.password: used once, when no user exists */
     char log_level[16];       /* log.level */
     int ddi_flush_interval_ms; /* ddi.flush_interval_ms: last-seen buffer flush period */
+    /* rollout.dynamic_check_interval_ms: how often a running dynamic rollout looks
+     * for new matching targets */
+    int rollout_dynamic_check_ms;
 };
 
 void config_defaults(struct config *c);
