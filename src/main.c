@@ -144,7 +144,7 @@ static void *worker_init(int index, void *app_ptr)
     if (!w)
         return NULL;
     w->app = app;
-    w->store = store_open(app->config->database_path, false, &err);
+    w->store = store_open(config_database(app->config), false, &err);
     if (!w->store) {
         log_error("worker %d cannot open the database: %s", index, err.message);
         free(w);
@@ -176,7 +176,7 @@ static int serve(int argc, char **argv)
         return 1;
     }
     struct error err;
-    struct store *main_store = store_open(cfg.database_path, true, &err);
+    struct store *main_store = store_open(config_database(&cfg), true, &err);
     if (!main_store) {
         fprintf(stderr, "falconet: %s\n", err.message);
         return 1;
@@ -209,7 +209,7 @@ static int serve(int argc, char **argv)
         .worker_fini = worker_fini,
         .app = &app,
     };
-    struct scheduler *sch = scheduler_start(cfg.database_path, cfg.ddi_flush_interval_ms,
+    struct scheduler *sch = scheduler_start(config_database(&cfg), cfg.ddi_flush_interval_ms,
                                             cfg.rollout_dynamic_check_ms, &err);
     struct http_server *srv = sch ? http_server_start(&hc, &err) : NULL;
     if (!srv) {

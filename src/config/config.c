@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum key_type { KEY_STRING, KEY_INT, KEY_SIZE, KEY_LOG_LEVEL };
+enum key_type { KEY_STRING, KEY_INT, KEY_SIZE, KEY_LOG_LEVEL, KEY_DATABASE_URL };
 
 struct key_spec {
     const char *section, *key;
@@ -33,6 +33,8 @@ static const struct key_spec keys[] = {
     INT("server", "max_connections", max_connections, 16, 1000000),
     STR("server", "tenant", tenant),
     STR("database", "path", database_path),
+    {"database", "url", KEY_DATABASE_URL, offsetof(struct config, database_url),
+     sizeof(((struct config *)0)->database_url), 0, 0},
     STR("storage", "path", artifact_dir),
     SIZE("storage", "max_artifact_bytes", max_artifact_size, 1, 1LL << 50),
     STR("admin", "password", admin_password),
@@ -92,6 +94,17 @@ int config_set(struct config *c, const char *section, const char *key, const cha
         long long n;
         switch (k->type) {
         case KEY_STRING:
+            if (strlen(value) >= k->size)
+                return err_set(err, ERR_INVALID, NULL, "%s.%s: value too long", section, key);
+            snprintf(field, k->size, "%s", value);
+            return 0;
+        case KEY_DATABASE_URL:
+            /* The value is not echoed: it may hold a password. */
+            if (*value && strncmp(value, "postgres://", 11) != 0 &&
+                strncmp(value, "postgresql://", 13) != 0 && strncmp(value, "sqlite:", 7) != 0)
+                return err_set(err, ERR_INVALID, NULL,
+                               "%s.%s: expected a postgres://, postgresql:// or sqlite: URL",
+                               section, key);
             if (strlen(value) >= k->size)
                 return err_set(err, ERR_INVALID, NULL, "%s.%s: value too long", section, key);
             snprintf(field, k->size, "%s", value);
@@ -174,6 +187,11 @@ int config_load_env(struct config *c, struct error *err)
         }
     }
     return 0;
+}
+
+const char *config_database(const struct config *c)
+{
+    return c->database_url[0] ? c->database_url : c->database_path;
 }
 
 void config_finish(struct config *c)

@@ -16,6 +16,9 @@ struct config {
     int max_connections;      /* server.max_connections, per worker */
     char tenant[64];          /* server.tenant: the DDI tenant name */
     char database_path[512];  /* database.path, "" = <data_dir>/falconet.db */
+    /* database.url: a postgres:// or postgresql:// URL selects PostgreSQL instead of
+     * the SQLite file */
+    char database_url[1024];
     char artifact_dir[512];   /* storage.path, "" = <data_dir>/artifacts */
     long long max_artifact_size; /* storage.max_artifact_bytes */
     char admin_password[256]; /* admin.password: used once, when no user exists */
@@ -37,5 +40,7 @@ int config_set(struct config *c, const char *section, const char *key, const cha
                struct error *err);
 /** Fills derived paths (database, artifacts) from data_dir. */
 void config_finish(struct config *c);
+/** What store_open() connects to: database.url when set, else database.path. */
+const char *config_database(const struct config *c);
 
 #endif

@@ -2,9 +2,10 @@
  *
  * Store code (the store/ files) is written once against this small interface in portable
  * SQL with `?` placeholders; the driver owns the connection, a per-connection cache
- * of prepared statements and the mapping of engine errors to err_kind. Today's
- * driver is SQLite (db_sqlite.c). A PostgreSQL driver implements the same functions
- * (rewriting `?` to `$n` at prepare time) and brings its own migrations.
+ * of prepared statements and the mapping of engine errors to err_kind. Two drivers
+ * implement it: SQLite (db_sqlite.c, the default) and PostgreSQL (db_pg.c, which
+ * rewrites `?` to `$n` at prepare time); db_open() picks one from the database
+ * address and db.c dispatches to it. Each backend brings its own migrations.
  *
  * A connection is used by one thread at a time: every HTTP worker and the
  * scheduler own one each. */
@@ -21,9 +22,19 @@ struct db_stmt;
 
 enum db_step_result { DB_ROW = 1, DB_DONE = 0 };
 
-/** Opens (creating if needed) the database at path. NULL on failure, with *err set. */
+enum db_dialect { DB_SQLITE, DB_POSTGRES };
+
+/** Opens the database named by target: a `postgres://` or `postgresql://` URL
+ * selects PostgreSQL, anything else is a SQLite file path (an optional `sqlite:`
+ * prefix is dropped). NULL on failure, with *err set. */
+struct db *db_open(const char *target, struct error *err);
+/** Opens (creating if needed) the SQLite database at path. NULL on failure, with *err set. */
 struct db *db_open_sqlite(const char *path, struct error *err);
+/** Connects to PostgreSQL (a libpq URL or conninfo string). NULL on failure (ERR_UNAVAILABLE
+ * when the server cannot be reached), with *err set; the message never holds the password. */
+struct db *db_open_pg(const char *url, struct error *err);
 void db_close(struct db *db);
+enum db_dialect db_dialect(const struct db *db);
 
 /** Prepares sql, cached by the address of the string: pass string literals only. */
 struct db_stmt *db_prepare(struct db *db, const char *sql, struct error *err);
@@ -61,9 +72,17 @@ int64_t db_changes(struct db *db);
 int db_exec(struct db *db, const char *sql, struct error *err);
 
 /* Transactions. begin takes the write lock at once, so a transaction never fails
- * half-way for lock upgrade reasons. Nesting is not supported. */
+ * half-way for lock upgrade reasons, and write transactions run one at a time
+ * (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock shared by
+ * every connection of every instance). Reads outside transactions do not wait.
+ * Nesting is not supported. */
 int db_begin(struct db *db, struct error *err);
 int db_commit(struct db *db, struct error *err);
 void db_rollback(struct db *db);
+
+/** Takes (lock) or releases the schema lock that keeps two processes from migrating
+ * at once: a session advisory lock on PostgreSQL, nothing on SQLite (a database file
+ * is served by one process). */
+int db_lock_schema(struct db *db, bool lock, struct error *err);
 
 #endif

@@ -2,6 +2,7 @@
  * connection keyed by the address of the SQL string literal. */
 #include "store/db.h"
 
+#include "store/db_driver.h"
 #include "util/log.h"
 
 #include <sqlite3.h>
@@ -11,21 +12,34 @@
 
 #define STMT_CACHE_SIZE 512 /* power of two; more than the store's distinct statements */
 
-struct db_stmt {
+struct sqlite_stmt {
+    struct db_stmt base;
     sqlite3_stmt *stmt;
-    struct db *db;
     bool temporary;
 };
 
-struct db {
+struct sqlite_db {
+    struct db base;
     sqlite3 *handle;
     struct {
         const char *sql;
-        struct db_stmt st;
+        struct sqlite_stmt st;
     } cache[STMT_CACHE_SIZE];
 };
 
-static int map_error(struct db *db, int rc, struct error *err)
+static const struct db_ops sqlite_ops;
+
+static struct sqlite_db *sdb(struct db *db)
+{
+    return (struct sqlite_db *)db;
+}
+
+static sqlite3_stmt *stmt_of(struct db_stmt *st)
+{
+    return ((struct sqlite_stmt *)st)->stmt;
+}
+
+static int map_error(struct sqlite_db *db, int rc, struct error *err)
 {
     int ext = sqlite3_extended_errcode(db->handle);
     const char *msg = sqlite3_errmsg(db->handle);
@@ -41,37 +55,37 @@ static int map_error(struct db *db, int rc, struct error *err)
 
 struct db *db_open_sqlite(const char *path, struct error *err)
 {
-    struct db *db = calloc(1, sizeof(*db));
+    struct sqlite_db *db = calloc(1, sizeof(*db));
     if (!db) {
         err_set(err, ERR_INTERNAL, NULL, "out of memory");
         return NULL;
     }
+    db->base.ops = &sqlite_ops;
     int rc = sqlite3_open_v2(path, &db->handle,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              NULL);
     if (rc != SQLITE_OK) {
         err_set(err, ERR_INTERNAL, NULL, "cannot open database %s: %s", path,
                 db->handle ? sqlite3_errmsg(db->handle) : "out of memory");
-        db_close(db);
+        db_close(&db->base);
         return NULL;
     }
     sqlite3_busy_timeout(db->handle, 10000);
     sqlite3_extended_result_codes(db->handle, 1);
     /* synchronous=FULL: every acknowledged write survives power loss, not just a crash. */
-    if (db_exec(db,
+    if (db_exec(&db->base,
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                 "PRAGMA temp_store=MEMORY;",
                 err) < 0) {
-        db_close(db);
+        db_close(&db->base);
         return NULL;
     }
-    return db;
+    return &db->base;
 }
 
-void db_close(struct db *db)
+static void sqlite_close(struct db *base)
 {
-    if (!db)
-        return;
+    struct sqlite_db *db = sdb(base);
     for (size_t i = 0; i < STMT_CACHE_SIZE; i++)
         if (db->cache[i].st.stmt)
             sqlite3_finalize(db->cache[i].st.stmt);
@@ -79,13 +93,19 @@ void db_close(struct db *db)
     free(db);
 }
 
-struct db_stmt *db_prepare(struct db *db, const char *sql, struct error *err)
+static struct db_stmt *prepare_temp(struct sqlite_db *db, const char *sql, struct error *err);
+
+static struct db_stmt *sqlite_prepare(struct db *base, const char *sql, bool cached,
+                                      struct error *err)
 {
+    struct sqlite_db *db = sdb(base);
+    if (!cached)
+        return prepare_temp(db, sql, err);
     size_t slot = ((uintptr_t)sql >> 3) & (STMT_CACHE_SIZE - 1);
     for (size_t probe = 0; probe < STMT_CACHE_SIZE; probe++) {
         size_t i = (slot + probe) & (STMT_CACHE_SIZE - 1);
         if (db->cache[i].sql == sql)
-            return &db->cache[i].st;
+            return &db->cache[i].st.base;
         if (db->cache[i].sql)
             continue;
         sqlite3_stmt *stmt;
@@ -95,16 +115,17 @@ struct db_stmt *db_prepare(struct db *db, const char *sql, struct error *err)
             return NULL;
         }
         db->cache[i].sql = sql;
-        db->cache[i].st = (struct db_stmt){.stmt = stmt, .db = db, .temporary = false};
-        return &db->cache[i].st;
+        db->cache[i].st =
+            (struct sqlite_stmt){.base = {.db = base}, .stmt = stmt, .temporary = false};
+        return &db->cache[i].st.base;
     }
     err_set(err, ERR_INTERNAL, NULL, "statement cache full");
     return NULL;
 }
 
-struct db_stmt *db_prepare_temp(struct db *db, const char *sql, struct error *err)
+static struct db_stmt *prepare_temp(struct sqlite_db *db, const char *sql, struct error *err)
 {
-    struct db_stmt *st = calloc(1, sizeof(*st));
+    struct sqlite_stmt *st = calloc(1, sizeof(*st));
     if (!st) {
         err_set(err, ERR_INTERNAL, NULL, "out of memory");
         return NULL;
@@ -115,15 +136,14 @@ struct db_stmt *db_prepare_temp(struct db *db, const char *sql, struct error *er
         free(st);
         return NULL;
     }
-    st->db = db;
+    st->base.db = &db->base;
     st->temporary = true;
-    return st;
+    return &st->base;
 }
 
-void db_done(struct db_stmt *st)
+static void sqlite_done(struct db_stmt *base)
 {
-    if (!st)
-        return;
+    struct sqlite_stmt *st = (struct sqlite_stmt *)base;
     if (st->temporary) {
         sqlite3_finalize(st->stmt);
         free(st);
@@ -133,90 +153,65 @@ void db_done(struct db_stmt *st)
     sqlite3_clear_bindings(st->stmt);
 }
 
-void db_bind_int(struct db_stmt *st, int idx, int64_t v)
+static void sqlite_bind_int(struct db_stmt *st, int idx, int64_t v)
 {
-    sqlite3_bind_int64(st->stmt, idx, v);
+    sqlite3_bind_int64(stmt_of(st), idx, v);
 }
 
-void db_bind_double(struct db_stmt *st, int idx, double v)
+static void sqlite_bind_double(struct db_stmt *st, int idx, double v)
 {
-    sqlite3_bind_double(st->stmt, idx, v);
+    sqlite3_bind_double(stmt_of(st), idx, v);
 }
 
-void db_bind_text(struct db_stmt *st, int idx, const char *v)
+static void sqlite_bind_text(struct db_stmt *st, int idx, const char *v)
 {
-    if (v)
-        sqlite3_bind_text(st->stmt, idx, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st->stmt, idx);
+    sqlite3_bind_text(stmt_of(st), idx, v, -1, SQLITE_TRANSIENT);
 }
 
-void db_bind_null(struct db_stmt *st, int idx)
+static void sqlite_bind_null(struct db_stmt *st, int idx, bool typed_int)
 {
-    sqlite3_bind_null(st->stmt, idx);
+    sqlite3_bind_null(stmt_of(st), idx);
 }
 
-void db_bind_opt_int(struct db_stmt *st, int idx, int64_t v)
+static int sqlite_step(struct db_stmt *st, struct error *err)
 {
-    if (v < 0)
-        sqlite3_bind_null(st->stmt, idx);
-    else
-        sqlite3_bind_int64(st->stmt, idx, v);
-}
-
-int db_step(struct db_stmt *st, struct error *err)
-{
-    int rc = sqlite3_step(st->stmt);
+    int rc = sqlite3_step(stmt_of(st));
     if (rc == SQLITE_ROW)
         return DB_ROW;
     if (rc == SQLITE_DONE)
         return DB_DONE;
-    return map_error(st->db, rc, err);
+    return map_error(sdb(st->db), rc, err);
 }
 
-int db_run(struct db_stmt *st, struct error *err)
+static int64_t sqlite_col_int(struct db_stmt *st, int col)
 {
-    int rc = db_step(st, err);
-    db_done(st);
-    return rc < 0 ? rc : 0;
+    return sqlite3_column_int64(stmt_of(st), col);
 }
 
-int64_t db_col_int(struct db_stmt *st, int col)
+static double sqlite_col_double(struct db_stmt *st, int col)
 {
-    return sqlite3_column_int64(st->stmt, col);
+    return sqlite3_column_double(stmt_of(st), col);
 }
 
-double db_col_double(struct db_stmt *st, int col)
+static const char *sqlite_col_text(struct db_stmt *st, int col)
 {
-    return sqlite3_column_double(st->stmt, col);
+    return (const char *)sqlite3_column_text(stmt_of(st), col);
 }
 
-int64_t db_col_opt_int(struct db_stmt *st, int col)
+static bool sqlite_col_is_null(struct db_stmt *st, int col)
 {
-    if (sqlite3_column_type(st->stmt, col) == SQLITE_NULL)
-        return -1;
-    return sqlite3_column_int64(st->stmt, col);
+    return sqlite3_column_type(stmt_of(st), col) == SQLITE_NULL;
 }
 
-const char *db_col_text(struct db_stmt *st, int col)
+static int64_t sqlite_changes(struct db *db)
 {
-    return (const char *)sqlite3_column_text(st->stmt, col);
+    return sqlite3_changes64(sdb(db)->handle);
 }
 
-bool db_col_is_null(struct db_stmt *st, int col)
-{
-    return sqlite3_column_type(st->stmt, col) == SQLITE_NULL;
-}
-
-int64_t db_changes(struct db *db)
-{
-    return sqlite3_changes64(db->handle);
-}
-
-int db_exec(struct db *db, const char *sql, struct error *err)
+static int sqlite_exec(struct db *db, const char *sql, struct error *err)
 {
     char *msg = NULL;
-    int rc = sqlite3_exec(db->handle, sql, NULL, NULL, &msg);
+    int rc = sqlite3_exec(sdb(db)->handle, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         int out = err_set(err, ERR_INTERNAL, "repo.genericError", "%s", msg ? msg : "error");
         sqlite3_free(msg);
@@ -225,18 +220,45 @@ int db_exec(struct db *db, const char *sql, struct error *err)
     return 0;
 }
 
-int db_begin(struct db *db, struct error *err)
+static int sqlite_begin(struct db *db, struct error *err)
 {
-    return db_exec(db, "BEGIN IMMEDIATE", err);
+    return sqlite_exec(db, "BEGIN IMMEDIATE", err);
 }
 
-int db_commit(struct db *db, struct error *err)
+static int sqlite_commit(struct db *db, struct error *err)
 {
-    return db_exec(db, "COMMIT", err);
+    return sqlite_exec(db, "COMMIT", err);
 }
 
-void db_rollback(struct db *db)
+static void sqlite_rollback(struct db *db)
 {
-    if (!sqlite3_get_autocommit(db->handle))
-        sqlite3_exec(db->handle, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(sdb(db)->handle))
+        sqlite3_exec(sdb(db)->handle, "ROLLBACK", NULL, NULL, NULL);
 }
+
+static int sqlite_lock_schema(struct db *db, bool lock, struct error *err)
+{
+    return 0;
+}
+
+static const struct db_ops sqlite_ops = {
+    .dialect = DB_SQLITE,
+    .close = sqlite_close,
+    .prepare = sqlite_prepare,
+    .done = sqlite_done,
+    .bind_int = sqlite_bind_int,
+    .bind_double = sqlite_bind_double,
+    .bind_text = sqlite_bind_text,
+    .bind_null = sqlite_bind_null,
+    .step = sqlite_step,
+    .col_int = sqlite_col_int,
+    .col_double = sqlite_col_double,
+    .col_text = sqlite_col_text,
+    .col_is_null = sqlite_col_is_null,
+    .changes = sqlite_changes,
+    .exec = sqlite_exec,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .lock_schema = sqlite_lock_schema,
+};

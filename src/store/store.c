@@ -27,7 +27,8 @@ static int schema_version(struct db *db, struct error *err)
 static int apply_migrations(struct db *db, struct error *err)
 {
     int count;
-    const char *const *migrations = migrations_sqlite(&count);
+    const char *const *migrations =
+        db_dialect(db) == DB_POSTGRES ? migrations_pg(&count) : migrations_sqlite(&count);
     int current = schema_version(db, err);
     if (current < 0)
         return -1;
@@ -107,16 +108,27 @@ static int seed_defaults(struct db *db, struct error *err)
     return rc;
 }
 
-struct store *store_open(const char *path, bool migrate, struct error *err)
+/* Migrations and the seed, one process at a time: a second instance starting against
+ * the same database waits here, then finds both done. */
+static int migrate_and_seed(struct db *db, struct error *err)
+{
+    if (db_lock_schema(db, true, err) < 0)
+        return -1;
+    int rc = apply_migrations(db, err) < 0 || seed_defaults(db, err) < 0 ? -1 : 0;
+    if (db_lock_schema(db, false, rc == 0 ? err : NULL) < 0)
+        rc = -1;
+    return rc;
+}
+
+struct store *store_open(const char *target, bool migrate, struct error *err)
 {
     struct store *s = calloc(1, sizeof(*s));
     if (!s) {
         err_set(err, ERR_INTERNAL, NULL, "out of memory");
         return NULL;
     }
-    s->db = db_open_sqlite(path, err);
-    if (!s->db ||
-        (migrate && (apply_migrations(s->db, err) < 0 || seed_defaults(s->db, err) < 0))) {
+    s->db = db_open(target, err);
+    if (!s->db || (migrate && migrate_and_seed(s->db, err) < 0)) {
         store_close(s);
         return NULL;
     }

@@ -16,10 +16,12 @@ struct store {
     struct db *db;
 };
 
-/** Opens a connection to the SQLite database at path. When `migrate` is set, also
+/** Opens a connection to the database named by target: a SQLite file path, or a
+ * `postgres://` / `postgresql://` URL (see db_open). When `migrate` is set, also
  * applies pending migrations and seeds hawkBit's default types (do this once, from
- * the main thread, before any other connection is opened). NULL on failure. */
-struct store *store_open(const char *path, bool migrate, struct error *err);
+ * the main thread, before any other connection is opened; on PostgreSQL concurrent
+ * instances take turns). NULL on failure. */
+struct store *store_open(const char *target, bool migrate, struct error *err);
 void store_close(struct store *s);
 
 /* One transaction at a time per handle. */

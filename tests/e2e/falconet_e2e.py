@@ -67,8 +67,15 @@ def basic_auth_header(user, password):
 # Server process
 # --------------------------------------------------------------------------
 
+# Set by conftest.py when the suite runs on PostgreSQL (FALCONET_E2E_DB=postgres): a
+# callable that creates an empty database and returns its URL. Every Server gets its
+# own, kept across its restarts, as a data dir is.
+database_factory = None
+
+
 class Server:
-    """One `falconet serve` process on a free port with its own data dir."""
+    """One `falconet serve` process on a free port with its own data dir (and, on
+    PostgreSQL, its own database)."""
 
     def __init__(self, data_dir, log_path, password):
         self.data_dir = str(data_dir)
@@ -76,6 +83,7 @@ class Server:
         self.password = password
         self.port = None
         self.proc = None
+        self.database_url = database_factory() if database_factory else None
 
     @property
     def base_url(self):
@@ -94,6 +102,8 @@ class Server:
         self.port = free_port()
         env = dict(os.environ)
         env["FALCONET_ADMIN_PASSWORD"] = self.password
+        if self.database_url:
+            env["FALCONET_DATABASE_URL"] = self.database_url
         # DDI "last seen" is buffered and flushed in batches; flush often so tests see it quickly
         env.setdefault("FALCONET_DDI_FLUSH_INTERVAL_MS", "200")
         env.setdefault("FALCONET_ROLLOUT_DYNAMIC_CHECK_INTERVAL_MS", "300")
