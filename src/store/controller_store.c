@@ -82,8 +82,9 @@ int store_controller_touch(struct store *s, const struct last_seen *items, size_
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct db_stmt *st =
             db_prepare(s->db,
-                       "UPDATE targets SET last_request_at = MAX(COALESCE(last_request_at, 0), ?),"
-                       " address = COALESCE(?, address) WHERE id = ?",
+                       "UPDATE targets SET last_request_at = CASE WHEN last_request_at > ?1"
+                       " THEN last_request_at ELSE ?1 END,"
+                       " address = COALESCE(?2, address) WHERE id = ?3",
                        err);
         if (!st) {
             rc = -ERR_INTERNAL;
@@ -238,11 +239,19 @@ int store_controller_get_auto_confirm(struct store *s, int64_t target_id, struct
 int store_controller_messages(struct store *s, int64_t action_id, int64_t limit, struct arena *a,
                               const char ***items, size_t *count, struct error *err)
 {
+    /* The string elements of the stored JSON arrays; the JSON functions differ. */
     struct db_stmt *st = db_prepare(
         s->db,
-        "SELECT j.value FROM action_statuses s, json_each(s.messages) j"
-        " WHERE s.action_id = ? AND j.type = 'text' AND j.value NOT LIKE 'Update Server: %'"
-        " ORDER BY s.id DESC, j.id LIMIT ?",
+        db_dialect(s->db) == DB_POSTGRES
+            ? "SELECT j.elem #>> '{}' FROM action_statuses s,"
+              " json_array_elements(s.messages::json) WITH ORDINALITY AS j(elem, id)"
+              " WHERE s.action_id = ? AND json_typeof(j.elem) = 'string'"
+              " AND LOWER(j.elem #>> '{}') NOT LIKE 'update server: %'"
+              " ORDER BY s.id DESC, j.id LIMIT ?"
+            : "SELECT j.value FROM action_statuses s, json_each(s.messages) j"
+              " WHERE s.action_id = ? AND j.type = 'text'"
+              " AND LOWER(j.value) NOT LIKE 'update server: %'"
+              " ORDER BY s.id DESC, j.id LIMIT ?",
         err);
     if (!st)
         return -ERR_INTERNAL;
@@ -295,7 +304,7 @@ int store_controller_module_access(struct store *s, int64_t target_id, int64_t s
         " WHERE a.target_id = ?1 AND a.active = 1 AND m.sm_id = ?2"
         "   AND a.status NOT IN ('canceling', 'canceled', 'wait_for_confirmation')"
         " UNION ALL SELECT 0 FROM targets t JOIN ds_modules m ON m.ds_id = t.installed_ds_id"
-        " WHERE ?3 AND t.id = ?1 AND m.sm_id = ?2"
+        " WHERE ?3 <> 0 AND t.id = ?1 AND m.sm_id = ?2"
         " ORDER BY 1 DESC LIMIT 1",
         err);
     if (!st)

@@ -166,10 +166,9 @@ char *db_pg_mask(const char *target)
             while (target[eq] == ' ')
                 eq++;
             if (target[eq] == '=') {
-                o = masked(o, target, i, eq + 1);
-                i = eq + 1;
-                while (target[i] == ' ')
-                    i++;
+                size_t start = eq + 1 + strspn(target + eq + 1, " ");
+                o = masked(o, target, i, start);
+                i = start;
                 if (target[i] == '\'') {
                     for (i++; target[i] && target[i] != '\''; i++)
                         i += target[i] == '\\' && target[i + 1];

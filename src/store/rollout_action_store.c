@@ -168,7 +168,7 @@ int store_rollout_start_group(struct store *s, const struct rollout *r,
     if (rc == 0)
         rc = run_ints(s,
                       "INSERT INTO action_statuses (action_id, status, messages, occurred_at,"
-                      " reported_at) SELECT a.id, CASE WHEN ?3 AND t.auto_confirm_active = 0"
+                      " reported_at) SELECT a.id, CASE WHEN ?3 <> 0 AND t.auto_confirm_active = 0"
                       " THEN 'wait_for_confirmation' ELSE 'running' END, '[\"Update Server:"
                       " Started by rollout\"]', ?2, ?2 FROM actions a JOIN targets t ON"
                       " t.id = a.target_id WHERE a.rollout_group_id = ?1 AND a.status ="
@@ -183,7 +183,7 @@ int store_rollout_start_group(struct store *s, const struct rollout *r,
     if (rc == 0)
         rc = run_ints(s,
                       "UPDATE actions SET active = 1, last_modified_at = ?2, status = CASE WHEN ?3"
-                      " AND (SELECT auto_confirm_active FROM targets t WHERE t.id ="
+                      " <> 0 AND (SELECT auto_confirm_active FROM targets t WHERE t.id ="
                       " actions.target_id) = 0 THEN 'wait_for_confirmation' ELSE 'running' END"
                       " WHERE rollout_group_id = ?1 AND status = 'scheduled'",
                       w, 3, err);
@@ -213,11 +213,11 @@ int store_rollout_counts(struct store *s, int64_t rollout_id, int64_t group_id,
     struct db_stmt *st = db_prepare(
         s->db,
         "SELECT"
-        " SUM(a.status = 'scheduled'),"
-        " SUM(a.status IN ('finished') OR (a.status = 'downloaded' AND a.action_type ="
-        "     'downloadonly')),"
-        " SUM(a.status = 'error'),"
-        " SUM(a.status = 'canceled'),"
+        " SUM(CASE WHEN a.status = 'scheduled' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN a.status IN ('finished') OR (a.status = 'downloaded' AND"
+        "     a.action_type = 'downloadonly') THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN a.status = 'error' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN a.status = 'canceled' THEN 1 ELSE 0 END),"
         " COUNT(a.id),"
         " (SELECT COUNT(*) FROM rollout_group_targets x JOIN rollout_groups g ON"
         "   g.id = x.group_id WHERE g.rollout_id = ?1 AND (?2 < 0 OR g.id = ?2))"
