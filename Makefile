@@ -38,8 +38,10 @@ run: build
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
+# The end-to-end suite runs twice: on SQLite, then on a throwaway PostgreSQL.
 e2e: build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
+	FALCONET_E2E_DB=postgres FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 
 clients: test-deps build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
@@ -47,6 +49,7 @@ clients: test-deps build
 test: test-deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
+	FALCONET_E2E_DB=postgres FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
 
 format:

@@ -17,11 +17,17 @@ bool mgmt_authorize(struct request *req)
     char buf[512];
     const char *user, *password;
     char stored[AUTH_HASH_MAX];
-    if (auth_parse_basic(http_header(req, "Authorization"), buf, sizeof(buf), &user, &password) &&
-        store_user_password_hash(req_store(req), user, stored, sizeof(stored), NULL) == 0 &&
-        auth_password_check(user, password, stored)) {
+    struct error e;
+    int rc = -ERR_NOT_FOUND;
+    if (auth_parse_basic(http_header(req, "Authorization"), buf, sizeof(buf), &user, &password))
+        rc = store_user_password_hash(req_store(req), user, stored, sizeof(stored), &e);
+    if (rc == 0 && auth_password_check(user, password, stored)) {
         req->user = arena_strdup(&req->arena, user);
         return true;
+    }
+    if (rc < 0 && rc != -ERR_NOT_FOUND) { /* the store failed: not the client's fault */
+        api_reply_error(req, &e);
+        return false;
     }
     http_add_header(req, "WWW-Authenticate", "Basic realm=\"hawkBit\"");
     http_reply_error(req, 401,

@@ -1,0 +1,84 @@
+"""PostgreSQL only (FALCONET_E2E_DB=postgres): a database restart under a running server.
+
+While PostgreSQL is down every request that needs the database answers 503 with
+hawkBit's error body, quickly (the driver's connect timeout is 2 s), and the server
+neither hangs nor exits. Once PostgreSQL is back the same server process serves
+requests again, and what it acknowledged before the restart is still there.
+"""
+
+import time
+
+import pytest
+import requests
+
+from falconet_e2e import Api, Server, assert_error, expect, expect_json, uid
+
+ANSWER_WITHIN_S = 5
+
+
+@pytest.fixture
+def pg(postgres):
+    if postgres is None:
+        pytest.skip("PostgreSQL only: run with FALCONET_E2E_DB=postgres")
+    return postgres
+
+
+def timed(call):
+    started = time.monotonic()
+    r = call()
+    return r, time.monotonic() - started
+
+
+def test_requests_fail_fast_while_postgres_is_down_and_recover(pg, tmp_path):
+    srv = Server(tmp_path / "data", tmp_path / "server.log", password="pgdown-" + uid())
+    srv.start()
+    stopped = False
+    try:
+        api = Api(srv)
+        cid = f"pg-restart-{uid()}"
+        expect(api.put("/system/configs/pollingTime", json={"value": "00:03:00"}), 200)
+        api.create_target(cid, name="Before the restart", securityToken="tok-" + cid)
+
+        assert pg.stop().returncode == 0, pg.log_tail()
+        stopped = True
+        for call in (lambda: api.get(f"/targets/{cid}"),
+                     lambda: api.get("/targets"),
+                     lambda: api.post("/targets", json=[{"controllerId": cid + "-x"}]),
+                     lambda: requests.get(f"{srv.base_url}/DEFAULT/controller/v1/{cid}",
+                                          headers={"Authorization": "TargetToken tok-" + cid},
+                                          timeout=30)):
+            for _ in range(3):
+                r, took = timed(call)
+                assert took < ANSWER_WITHIN_S, f"answered after {took:.1f} s"
+                assert_error(r, 503)
+        assert srv.alive(), srv.log_tail()
+
+        assert pg.start() is pg
+        stopped = False
+        deadline = time.monotonic() + 15
+        while True:
+            r = api.get(f"/targets/{cid}")
+            if r.status_code == 200 or time.monotonic() > deadline:
+                break
+            assert_error(r, 503)
+            time.sleep(0.2)
+        got = expect_json(r, 200)
+        assert got["name"] == "Before the restart" and got["securityToken"] == "tok-" + cid
+        assert expect_json(api.get("/system/configs/pollingTime"), 200)["value"] == "00:03:00"
+        # every worker reconnects, not only the one that answered first
+        for _ in range(20):
+            expect_json(api.get(f"/targets/{cid}"), 200)
+        api.create_target(cid + "-after")
+        r = requests.get(f"{srv.base_url}/DEFAULT/controller/v1/{cid}",
+                         headers={"Authorization": "TargetToken tok-" + cid}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert srv.alive(), srv.log_tail()
+    finally:
+        if stopped:
+            pg.start()
+        rc = srv.stop(timeout=10)
+    assert rc == 0, f"exit code after SIGTERM: {rc}\n" + srv.log_tail()
+    with open(srv.log_path, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    assert pg.password not in log, "the database password reached the server log"
+    assert "database connection lost" in log and "database connection restored" in log, log[-3000:]
