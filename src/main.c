@@ -106,8 +106,11 @@ static int ensure_admin(struct store *s, const struct config *c)
     }
     char hash[AUTH_HASH_MAX];
     struct error err;
-    if (auth_password_hash(password, hash) < 0 ||
-        store_user_create(s, "admin", hash, &err) < 0) {
+    int rc = auth_password_hash(password, hash) < 0 ? -ERR_INTERNAL
+                                                     : store_user_create(s, "admin", hash, &err);
+    if (rc == -ERR_EXISTS) /* another instance on the same database was first */
+        return 0;
+    if (rc < 0) {
         fprintf(stderr, "falconet: cannot create the admin user\n");
         return -1;
     }

@@ -248,14 +248,18 @@ struct db *db_open_pg(const char *url, struct error *err)
     db->base.ops = &pg_ops;
     /* Defaults first: the address (expanded from dbname) overrides any of them. A short
      * connect timeout and TCP keepalives keep requests from hanging on a dead server. */
+    /* lock_timeout: a write transaction waits for the write lock as long as SQLite's busy
+     * timeout, then fails (503) */
     const char *const keys[] = {"connect_timeout",
                                 "keepalives_idle",
                                 "keepalives_interval",
                                 "keepalives_count",
                                 "application_name",
+                                "options",
                                 "dbname",
                                 NULL};
-    const char *const values[] = {"2", "10", "5", "3", "falconet", url, NULL};
+    const char *const values[] = {"2", "10", "5", "3", "falconet", "-c lock_timeout=10s",
+                                  url, NULL};
     db->conn = PQconnectdbParams(keys, values, 1);
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
         char why[200];
@@ -442,12 +446,22 @@ static void pg_bind_null(struct db_stmt *st, int idx, bool typed_int)
         p->type = typed_int ? OID_INT8 : 0;
 }
 
+/* Whether the server-side statement takes these bindings: the same types, where an
+ * untyped NULL fits any type. */
+static bool types_fit(const struct pg_stmt *st, const Oid *types)
+{
+    for (int i = 0; i < st->nparams; i++)
+        if (types[i] != st->prepared_types[i] && (types[i] != 0 || st->params[i].value))
+            return false;
+    return true;
+}
+
 /* PQprepare for this connection and these parameter types, unless done already. */
 static int ensure_prepared(struct pg_db *db, struct pg_stmt *st, const Oid *types,
                            struct error *err)
 {
     size_t types_size = (size_t)st->nparams * sizeof(*types);
-    if (st->generation == db->generation && memcmp(types, st->prepared_types, types_size) == 0)
+    if (st->generation == db->generation && types_fit(st, types))
         return 0;
     if (st->generation == db->generation) { /* other types this time: replace it */
         char sql[32];

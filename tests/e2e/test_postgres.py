@@ -6,6 +6,7 @@ neither hangs nor exits. Once PostgreSQL is back the same server process serves
 requests again, and what it acknowledged before the restart is still there.
 """
 
+import threading
 import time
 
 import pytest
@@ -82,3 +83,73 @@ def test_requests_fail_fast_while_postgres_is_down_and_recover(pg, tmp_path):
         log = f.read()
     assert pg.password not in log, "the database password reached the server log"
     assert "database connection lost" in log and "database connection restored" in log, log[-3000:]
+
+
+def test_two_instances_share_one_database(pg, tmp_path):
+    """Two servers started together on one empty database: one migrates while the other
+    waits, both serve the same data, and their write transactions do not interleave
+    (the same assignment sent to both at once creates one action)."""
+    a = Server(tmp_path / "a", tmp_path / "a.log", password="pgtwo-" + uid())
+    b = Server(tmp_path / "b", tmp_path / "b.log", password=a.password)
+    b.database_url = a.database_url
+    errors = []
+
+    def start(srv):
+        try:
+            srv.start(timeout=30)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    try:
+        assert not errors, "\n".join(errors)
+        api_a, api_b = Api(a), Api(b)
+        cid = f"pg-two-{uid()}"
+        api_a.create_target(cid)
+        assert expect_json(api_b.get(f"/targets/{cid}"), 200)["controllerId"] == cid
+        ds, _ = api_b.complete_ds()
+
+        outcomes = []
+
+        def assign(api):
+            try:
+                outcomes.append(api.assign(cid, ds["id"], "forced"))
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=assign, args=((api_a, api_b)[n % 2],))
+                   for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors, "\n".join(errors)
+        assert sum(o["assigned"] for o in outcomes) == 1, outcomes
+        assert sum(o["alreadyAssigned"] for o in outcomes) == 7, outcomes
+        actions = expect_json(api_a.get(f"/targets/{cid}/actions"), 200)
+        assert actions["total"] == 1, actions
+
+        # the same new name sent to both at once: one 201, the rest 409
+        name = f"pg-dup-{uid()}"
+        codes = []
+
+        def create(api):
+            codes.append(api.post("/targets", json=[{"controllerId": name}]).status_code)
+
+        threads = [threading.Thread(target=create, args=((api_a, api_b)[n % 2],))
+                   for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(codes) == [201] + [409] * 7, codes
+    finally:
+        rc_a, rc_b = a.stop(timeout=10), b.stop(timeout=10)
+    assert rc_a == 0 and rc_b == 0, a.log_tail() + b.log_tail()
+    with open(a.log_path) as fa, open(b.log_path) as fb:
+        logs = fa.read() + fb.read()
+    assert logs.count("applied migration version=1") == 1, logs[-3000:]
