@@ -46,6 +46,8 @@ struct pg_stmt {
     char *sql; /* with $n placeholders */
     int nparams;
     struct pg_param *params;
+    const char **values; /* per execution: the values and types as libpq takes them */
+    Oid *types;
     Oid *prepared_types; /* the types of the server-side statement */
     unsigned generation; /* connection generation it was prepared in; 0 = not yet */
     char name[16];
@@ -288,6 +290,8 @@ static void stmt_free(struct pg_stmt *st)
     stmt_clear(st);
     free(st->sql);
     free(st->params);
+    free(st->values);
+    free(st->types);
     free(st->prepared_types);
 }
 
@@ -350,9 +354,12 @@ static int stmt_init(struct pg_stmt *st, struct pg_db *db, const char *sql, bool
     *st = (struct pg_stmt){.base = {.db = &db->base}, .temporary = temporary};
     if (!(st->sql = db_pg_rewrite(sql, &st->nparams)))
         return err_set(err, ERR_INTERNAL, NULL, "cannot prepare statement");
-    st->params = calloc((size_t)st->nparams + 1, sizeof(*st->params));
-    st->prepared_types = calloc((size_t)st->nparams + 1, sizeof(*st->prepared_types));
-    if (!st->params || !st->prepared_types) {
+    size_t n = (size_t)st->nparams + 1;
+    st->params = calloc(n, sizeof(*st->params));
+    st->values = calloc(n, sizeof(*st->values));
+    st->types = calloc(n, sizeof(*st->types));
+    st->prepared_types = calloc(n, sizeof(*st->prepared_types));
+    if (!st->params || !st->values || !st->types || !st->prepared_types) {
         stmt_free(st);
         return err_set(err, ERR_INTERNAL, NULL, "out of memory");
     }
@@ -482,19 +489,17 @@ static int ensure_prepared(struct pg_db *db, struct pg_stmt *st, const Oid *type
 /* Sends the statement with its bindings; *res gets the result (check its status). */
 static int execute(struct pg_db *db, struct pg_stmt *st, PGresult **res, struct error *err)
 {
-    const char *values[st->nparams + 1];
-    Oid types[st->nparams + 1];
     for (int i = 0; i < st->nparams; i++) {
-        values[i] = st->params[i].value;
-        types[i] = st->params[i].type;
+        st->values[i] = st->params[i].value;
+        st->types[i] = st->params[i].type;
     }
     if (st->temporary) {
-        *res = PQexecParams(db->conn, st->sql, st->nparams, types, values, NULL, NULL, 0);
+        *res = PQexecParams(db->conn, st->sql, st->nparams, st->types, st->values, NULL, NULL, 0);
         return 0;
     }
-    int rc = ensure_prepared(db, st, types, err);
+    int rc = ensure_prepared(db, st, st->types, err);
     if (rc == 0)
-        *res = PQexecPrepared(db->conn, st->name, st->nparams, values, NULL, NULL, 0);
+        *res = PQexecPrepared(db->conn, st->name, st->nparams, st->values, NULL, NULL, 0);
     return rc;
 }
 
