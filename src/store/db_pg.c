@@ -311,8 +311,12 @@ static void pg_close(struct db *base)
 static int map_error(struct pg_db *db, const PGresult *res, struct error *err)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     char msg[200];
-    first_line(res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn), msg, sizeof(msg));
+    first_line(primary ? primary
+               : res   ? PQresultErrorMessage(res)
+                       : PQerrorMessage(db->conn),
+               msg, sizeof(msg));
     if (PQstatus(db->conn) != CONNECTION_OK ||
         (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0))) {
         db->broken = true;
@@ -322,6 +326,8 @@ static int map_error(struct pg_db *db, const PGresult *res, struct error *err)
         return err_set(err, ERR_EXISTS, "repo.entityAlreadyExists", "%s", msg);
     if (state && strncmp(state, "23", 2) == 0)
         return err_set(err, ERR_INVALID, "repo.constraintViolation", "%s", msg);
+    if (state && strncmp(state, "22", 2) == 0) /* e.g. text that is not UTF-8 */
+        return err_set(err, ERR_INVALID, NULL, "invalid value: %s", msg);
     if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                   strncmp(state, "53", 2) == 0 || strcmp(state, "55P03") == 0))
         return err_set(err, ERR_UNAVAILABLE, "repo.genericError", "database busy");
