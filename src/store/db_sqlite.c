@@ -4,6 +4,7 @@
 
 #include "util/log.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,8 +40,18 @@ static int map_error(struct db *db, int rc, struct error *err)
     return err_set(err, ERR_INTERNAL, "repo.genericError", "database error");
 }
 
+/* SQLite counts every allocation under one process-wide mutex unless told not to:
+ * a few percent of every request, and contention between the workers. */
+static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
+
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct db *db_open_sqlite(const char *path, struct error *err)
 {
+    pthread_once(&sqlite_configured, configure_sqlite);
     struct db *db = calloc(1, sizeof(*db));
     if (!db) {
         err_set(err, ERR_INTERNAL, NULL, "out of memory");
