@@ -57,10 +57,11 @@ int main(int argc, char **argv)
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         ok = register_targets(f, &stop) == 0;
+        info.registration_s = seconds_since(&t0);
         if (!o.quiet)
             fprintf(stderr,
                     "falconet-sim: registration %s in %.1f s (%llu created, %llu existed)\n",
-                    ok ? "done" : "failed", seconds_since(&t0),
+                    ok ? "done" : "failed", info.registration_s,
                     (unsigned long long)stats->devices_registered,
                     (unsigned long long)stats->devices_existing);
     }

@@ -99,8 +99,9 @@ static double ms(uint64_t us)
 
 void stats_report_text(FILE *out, const struct sim_stats *s, const struct report_info *info)
 {
-    fprintf(out, "falconet-sim: %u devices, %u connections, %.1f s%s\n", info->devices,
-            info->connections, info->elapsed_s, info->interrupted ? " (interrupted)" : "");
+    fprintf(out, "falconet-sim: %u devices, %u connections, %.1f s (registration %.1f s)%s\n",
+            info->devices, info->connections, info->elapsed_s, info->registration_s,
+            info->interrupted ? " (interrupted)" : "");
     fprintf(out, "%-11s %10s %9s %8s %9s %9s %9s %9s\n", "request", "count", "req/s", "errors",
             "p50 ms", "p90 ms", "p99 ms", "max ms");
     for (int k = 0; k < REQ_KINDS; k++) {
@@ -169,6 +170,7 @@ void stats_report_json(FILE *out, const struct sim_stats *s, const struct report
     jw_init(&w);
     jw_obj_begin(&w);
     kv_double(&w, "elapsed_s", info->elapsed_s);
+    kv_double(&w, "registration_s", info->registration_s);
     kv_u64(&w, "devices", info->devices);
     kv_u64(&w, "connections", info->connections);
     jw_kv_bool(&w, "interrupted", info->interrupted);

@@ -68,7 +68,8 @@ const char *stats_kind_name(enum req_kind k);
 const char *stats_err_name(enum sim_err e);
 
 struct report_info {
-    double elapsed_s;
+    double elapsed_s;      /* of the simulation, registration not included */
+    double registration_s; /* of --register api */
     uint32_t devices;
     uint32_t connections;
     bool interrupted; /* ended by a signal */
