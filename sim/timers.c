@@ -1,6 +1,5 @@
 #include "timers.h"
 
-#include <assert.h>
 #include <stdlib.h>
 
 int timers_init(struct timers *t, uint32_t cap)
@@ -20,7 +19,14 @@ void timers_free(struct timers *t)
 
 void timers_push(struct timers *t, uint32_t due_ms, uint32_t device)
 {
-    assert(t->n < t->cap);
+    if (t->n == t->cap) { /* not expected (one timer per device); grow rather than corrupt */
+        uint32_t cap = t->cap ? 2 * t->cap : 64;
+        struct timer *h = realloc(t->heap, (size_t)cap * sizeof(*h));
+        if (!h)
+            abort();
+        t->heap = h;
+        t->cap = cap;
+    }
     uint32_t i = t->n++;
     while (i > 0) {
         uint32_t parent = (i - 1) / 2;

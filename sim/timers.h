@@ -19,7 +19,7 @@ struct timers {
 /** Room for cap timers, allocated once. -1 when out of memory. */
 int timers_init(struct timers *t, uint32_t cap);
 void timers_free(struct timers *t);
-/** Adds a timer; the caller keeps at most cap of them (one per device). */
+/** Adds a timer. Callers keep at most cap of them (one per device); more grow the heap. */
 void timers_push(struct timers *t, uint32_t due_ms, uint32_t device);
 /** Removes the earliest timer into *out when it is due at or before now_ms. */
 bool timers_pop_due(struct timers *t, uint32_t now_ms, struct timer *out);

@@ -17,9 +17,9 @@ static void test_order_and_due(void **state)
     assert_int_equal(timers_next(&t), UINT32_MAX);
     srand(7);
     for (uint32_t i = 0; i < n; i++)
-        timers_push(&t, (uint32_t)rand() % 5000, i);
+        timers_push(&t, 10 + (uint32_t)rand() % 5000, i);
     struct timer x;
-    assert_false(timers_pop_due(&t, timers_next(&t) - 1, &x) && timers_next(&t) > 0);
+    assert_false(timers_pop_due(&t, timers_next(&t) - 1, &x)); /* not due yet */
     uint32_t last = 0, popped = 0;
     for (uint32_t now = 0; now < 5000; now += 250) {
         while (timers_pop_due(&t, now, &x)) {
@@ -34,6 +34,13 @@ static void test_order_and_due(void **state)
     while (timers_pop_due(&t, UINT32_MAX, &x))
         popped++;
     assert_int_equal(popped, n);
+    /* more timers than announced still work */
+    for (uint32_t i = 0; i < 3 * n; i++)
+        timers_push(&t, 3 * n - i, i);
+    for (uint32_t i = 0; i < 3 * n; i++) {
+        assert_true(timers_pop_due(&t, UINT32_MAX, &x));
+        assert_int_equal(x.due_ms, i + 1);
+    }
     timers_free(&t);
 }
 
