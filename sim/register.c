@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define BATCH 1000
-#define LOOKUP 100
+#define LOOKUP 250
 #define REPLY_MAX (16 * 1024 * 1024)
 
 struct mgmt {

@@ -97,6 +97,12 @@ static double ms(uint64_t us)
     return (double)us / 1000.0;
 }
 
+/* Registration happens before the simulation: its rate is over its own time. */
+static double kind_seconds(int k, const struct report_info *info)
+{
+    return k == REQ_REGISTER ? info->registration_s : info->elapsed_s;
+}
+
 void stats_report_text(FILE *out, const struct sim_stats *s, const struct report_info *info)
 {
     fprintf(out, "falconet-sim: %u devices, %u connections, %.1f s (registration %.1f s)%s\n",
@@ -107,7 +113,7 @@ void stats_report_text(FILE *out, const struct sim_stats *s, const struct report
     for (int k = 0; k < REQ_KINDS; k++) {
         const struct kind_stats *ks = &s->kind[k];
         fprintf(out, "%-11s %10llu %9.1f %8llu %9.2f %9.2f %9.2f %9.2f\n", kind_names[k],
-                (unsigned long long)ks->count, rate(ks->count, info->elapsed_s),
+                (unsigned long long)ks->count, rate(ks->count, kind_seconds(k, info)),
                 (unsigned long long)ks->errors, ms(stats_quantile(ks, 0.5)),
                 ms(stats_quantile(ks, 0.9)), ms(stats_quantile(ks, 0.99)), ms(ks->max_us));
     }
@@ -141,7 +147,7 @@ static void kv_u64(struct jw *w, const char *key, uint64_t v)
     jw_kv_int(w, key, (int64_t)v);
 }
 
-static void json_kinds(struct jw *w, const struct sim_stats *s, double elapsed)
+static void json_kinds(struct jw *w, const struct sim_stats *s, const struct report_info *info)
 {
     jw_key(w, "requests");
     jw_obj_begin(w);
@@ -151,7 +157,7 @@ static void json_kinds(struct jw *w, const struct sim_stats *s, double elapsed)
         jw_obj_begin(w);
         kv_u64(w, "count", ks->count);
         kv_u64(w, "errors", ks->errors);
-        kv_double(w, "rate", rate(ks->count, elapsed));
+        kv_double(w, "rate", rate(ks->count, kind_seconds(k, info)));
         jw_key(w, "latency_ms");
         jw_obj_begin(w);
         kv_double(w, "p50", ms(stats_quantile(ks, 0.5)));
@@ -174,7 +180,7 @@ void stats_report_json(FILE *out, const struct sim_stats *s, const struct report
     kv_u64(&w, "devices", info->devices);
     kv_u64(&w, "connections", info->connections);
     jw_kv_bool(&w, "interrupted", info->interrupted);
-    json_kinds(&w, s, info->elapsed_s);
+    json_kinds(&w, s, info);
     uint64_t total = stats_total_requests(s);
     kv_u64(&w, "requests_total", total);
     kv_double(&w, "rate_total", rate(total, info->elapsed_s));
