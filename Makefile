@@ -53,7 +53,7 @@ test: test-deps build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
 
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'sim/*.c' 'sim/*.h' 'tests/*.c')
 
 clean:
 	rm -rf $(BUILD_DIR)

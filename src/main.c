@@ -204,9 +204,10 @@ static int serve(int argc, char **argv)
     struct http_server_config hc = {
         .listen = cfg.listen,
         .workers = cfg.workers,
-        .max_body = cfg.max_body,
+        .max_body = (size_t)cfg.max_body,
         .timeout_seconds = (unsigned)cfg.timeout_seconds,
         .max_connections = (unsigned)cfg.max_connections,
+        .connection_memory = (size_t)cfg.connection_memory,
         .routes = app_routes,
         .worker_init = worker_init,
         .worker_fini = worker_fini,

@@ -31,6 +31,7 @@ static const struct key_spec keys[] = {
     SIZE("server", "max_body_bytes", max_body, 1024, 64LL << 20),
     INT("server", "timeout_seconds", timeout_seconds, 1, 3600),
     INT("server", "max_connections", max_connections, 16, 1000000),
+    SIZE("server", "connection_memory_bytes", connection_memory, 8192, 1 << 20),
     STR("server", "tenant", tenant),
     STR("database", "path", database_path),
     {"database", "url", KEY_DATABASE_URL, offsetof(struct config, database_url),
@@ -52,6 +53,7 @@ void config_defaults(struct config *c)
     c->max_body = 1 << 20;
     c->timeout_seconds = 120;
     c->max_connections = 20000;
+    c->connection_memory = 10 * 1024;
     snprintf(c->tenant, sizeof(c->tenant), "DEFAULT");
     c->max_artifact_size = 8LL << 30;
     snprintf(c->log_level, sizeof(c->log_level), "info");
@@ -122,9 +124,7 @@ int config_set(struct config *c, const char *section, const char *key, const cha
                                section, key, k->min, k->max);
             if (k->type == KEY_INT)
                 *(int *)field = (int)n;
-            else if (k->offset == offsetof(struct config, max_body))
-                *(size_t *)field = (size_t)n;
-            else
+            else /* every size is a long long */
                 *(long long *)field = n;
             return 0;
         }

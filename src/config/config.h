@@ -11,9 +11,10 @@ struct config {
     char listen[128];         /* server.listen */
     char data_dir[512];       /* server.data_dir */
     int workers;              /* server.workers, 0 = one per core */
-    size_t max_body;          /* server.max_body_bytes: JSON request bodies */
+    long long max_body;       /* server.max_body_bytes: JSON request bodies */
     int timeout_seconds;      /* server.timeout_seconds: idle connections */
     int max_connections;      /* server.max_connections, per worker */
+    long long connection_memory; /* server.connection_memory_bytes, per connection */
     char tenant[64];          /* server.tenant: the DDI tenant name */
     char database_path[512];  /* database.path, "" = <data_dir>/falconet.db */
     /* database.url: a postgres:// or postgresql:// URL selects PostgreSQL instead of

@@ -90,11 +90,6 @@ int controller_downloaded(struct store *s, int64_t action_id, const char *what, 
 int controller_register(struct store *s, const char *controller_id, const char *address,
                         struct error *err);
 
-/** A target created through the Management API polls for the first time:
- * unknown -> registered (reference e.2). The one write a known device's poll may
- * cause, once. */
-int controller_first_poll(struct store *s, int64_t target_id, struct error *err);
-
 /** PUT installedBase: the device reports a set installed without an action
  * (hawkBit's offline assignment): a closed, finished action is recorded and the
  * set becomes installed (and assigned unless other actions are open). *created is

@@ -11,11 +11,6 @@
 
 /* ---- registration and attributes ---- */
 
-int controller_first_poll(struct store *s, int64_t target_id, struct error *err)
-{
-    return store_controller_mark_registered(s, target_id, err);
-}
-
 int controller_register(struct store *s, const char *controller_id, const char *address,
                         struct error *err)
 {

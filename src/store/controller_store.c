@@ -84,7 +84,11 @@ int store_controller_touch(struct store *s, const struct last_seen *items, size_
             db_prepare(s->db,
                        "UPDATE targets SET last_request_at = CASE WHEN last_request_at > ?1"
                        " THEN last_request_at ELSE ?1 END,"
-                       " address = COALESCE(?2, address) WHERE id = ?3",
+                       " address = COALESCE(?2, address),"
+                       " last_modified_at = CASE WHEN update_status = 'unknown' THEN ?1"
+                       " ELSE last_modified_at END,"
+                       " update_status = CASE WHEN update_status = 'unknown' THEN 'registered'"
+                       " ELSE update_status END WHERE id = ?3",
                        err);
         if (!st) {
             rc = -ERR_INTERNAL;
@@ -112,14 +116,6 @@ static int update_target(struct store *s, const char *sql, int64_t value, int64_
     db_bind_int(st, 1, value);
     db_bind_int(st, 2, target_id);
     return db_run(st, err);
-}
-
-int store_controller_mark_registered(struct store *s, int64_t target_id, struct error *err)
-{
-    return update_target(s,
-                         "UPDATE targets SET update_status = 'registered', last_modified_at = ?1"
-                         " WHERE id = ?2 AND update_status = 'unknown'",
-                         time_now_ms(), target_id, err);
 }
 
 int store_controller_request_attributes(struct store *s, int64_t target_id, bool on,

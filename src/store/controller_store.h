@@ -31,12 +31,11 @@ struct last_seen {
     char address[64];
 };
 /** Writes a batch of last-seen records in one transaction (never moving a time
- * backwards). */
+ * backwards). A target that polled for the first time turns from unknown to
+ * registered here (reference e.2), so that even a device's first poll writes
+ * nothing itself. */
 int store_controller_touch(struct store *s, const struct last_seen *items, size_t n,
                            struct error *err);
-/** A target that was created by the Management API and now polls for the first
- * time: unknown -> registered. */
-int store_controller_mark_registered(struct store *s, int64_t target_id, struct error *err);
 int store_controller_request_attributes(struct store *s, int64_t target_id, bool on,
                                         struct error *err);
 

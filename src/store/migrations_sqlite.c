@@ -260,6 +260,11 @@ static const char *const migrations[] = {
     "ALTER TABLE rollouts ADD COLUMN approval_remark TEXT;"
     "ALTER TABLE rollouts ADD COLUMN approval_decided_by TEXT;"
     "ALTER TABLE rollout_groups ADD COLUMN dynamic INTEGER NOT NULL DEFAULT 0;",
+
+    /* 9: FIQL compares text case-insensitively (LOWER(col) = LOWER(?)); these let
+     * `controllerId==x`, `controllerId=in=(...)` and `name==x` use an index. */
+    "CREATE INDEX targets_controller_id_lower ON targets(LOWER(controller_id));"
+    "CREATE INDEX targets_name_lower ON targets(LOWER(name));",
 };
 
 const char *const *migrations_sqlite(int *count)

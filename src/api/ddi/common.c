@@ -192,9 +192,7 @@ static bool authorize(struct request *req, bool registering, bool anonymous_ok)
         if (!register_target(req, d, address))
             return false;
     }
-    if (strcmp(d->target.update_status, TARGET_STATUS_UNKNOWN) == 0 &&
-        controller_first_poll(req_store(req), d->target.target_id, NULL) == 0)
-        d->target.update_status = TARGET_STATUS_REGISTERED;
+    /* The last-seen flush also turns a first-time poller from unknown to registered. */
     if (how != AUTH_ANONYMOUS)
         last_seen_record(d->target.target_id, time_now_ms(), address);
     d->base = arena_sprintf(&req->arena, "/%s/controller/v1/%s",

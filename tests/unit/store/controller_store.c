@@ -194,19 +194,21 @@ static void test_touch(void **state)
     assert_int_equal(fx_get_target(f, t1).last_request_at, 3000);
 }
 
-static void test_mark_registered(void **state)
+static void test_touch_registers_first_pollers(void **state)
 {
     struct fixture *f = *state;
     struct target t = {.controller_id = "mgmt", .name = "mgmt", .security_token = "x"};
     struct error e;
     assert_int_equal(store_target_create(f->s, &t, "tester", &e), 0);
     assert_string_equal(fx_get_target(f, t.id).update_status, TARGET_STATUS_UNKNOWN);
-    assert_int_equal(store_controller_mark_registered(f->s, t.id, &e), 0);
+    struct last_seen seen = {.target_id = t.id, .at_ms = 5000};
+    assert_int_equal(store_controller_touch(f->s, &seen, 1, &e), 0);
     assert_string_equal(fx_get_target(f, t.id).update_status, TARGET_STATUS_REGISTERED);
     /* only unknown targets change */
     int64_t ds = fx_ds(f, "rel");
     assert_int_equal(store_target_set_state(f->s, t.id, TARGET_STATUS_PENDING, ds, -1, -1, &e), 0);
-    assert_int_equal(store_controller_mark_registered(f->s, t.id, &e), 0);
+    seen.at_ms = 6000;
+    assert_int_equal(store_controller_touch(f->s, &seen, 1, &e), 0);
     assert_string_equal(fx_get_target(f, t.id).update_status, TARGET_STATUS_PENDING);
 }
 
@@ -421,7 +423,7 @@ int main(void)
         T(test_view_after_reassignment),
         T(test_view_installed_action),
         T(test_touch),
-        T(test_mark_registered),
+        T(test_touch_registers_first_pollers),
         T(test_request_attributes),
         T(test_attributes),
         T(test_auto_confirm),
