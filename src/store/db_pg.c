@@ -260,7 +260,7 @@ struct db *db_open_pg(const char *url, struct error *err)
                                 "options",
                                 "dbname",
                                 NULL};
-    const char *const values[] = {"2", "10", "5", "3", "falconet", "-c lock_timeout=10s",
+    const char *const values[] = {"4", "10", "5", "3", "falconet", "-c lock_timeout=10s",
                                   url, NULL};
     db->conn = PQconnectdbParams(keys, values, 1);
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
@@ -524,14 +524,22 @@ static int pg_step(struct db_stmt *base, struct error *err)
     if (st->res)
         return ++st->row < st->nrows ? DB_ROW : DB_DONE;
     PGresult *res = NULL;
-    int rc = ensure_connected(db, err);
-    if (rc < 0 || (rc = execute(db, st, &res, err)) < 0)
-        return rc;
-    ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    ExecStatusType status = PGRES_FATAL_ERROR;
+    int rc = 0;
+    /* A session the server ended while this connection was idle (a PostgreSQL
+     * restart) shows up on its first statement: outside a transaction that statement
+     * is sent once more on a new session, so the request does not fail for it. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if ((rc = ensure_connected(db, err)) < 0 || (rc = execute(db, st, &res, err)) < 0)
+            return rc;
+        status = PQresultStatus(res);
+        if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+            break;
         rc = map_error(db, res, err);
         PQclear(res);
-        return rc;
+        if (!db->broken || db->in_tx || attempt > 0)
+            return rc;
+        db->retry_at_ms = 0;
     }
     count_changes(db, res);
     st->res = res;

@@ -48,7 +48,7 @@ def test_sim_register_poll_deploy_cancel(server, api):
     prefix = f"sim{uid()[:6]}-"
     # 1. register through the Management API and poll
     rc, rep, err = run_sim(server, "--devices", str(n), "--prefix", prefix, "--register", "api",
-                           "--poll-interval", "1", "--duration", "3")
+                           "--poll-interval", "1", "--duration", "5")
     assert rc == 0 and rep["errors"]["total"] == 0, (rep, err)
     assert rep["devices_registered"] == n and rep["devices_existing"] == 0, rep
     assert rep["requests"]["poll"]["count"] >= n, rep
@@ -58,7 +58,7 @@ def test_sim_register_poll_deploy_cancel(server, api):
     def all_seen():
         ts = fleet_targets(api, prefix)
         return len(ts) == n and all(t.get("lastControllerRequestAt") for t in ts) and ts
-    targets = wait_until(all_seen, timeout=5, what="every simulated target seen")
+    targets = wait_until(all_seen, timeout=15, what="every simulated target seen")
     token = hashlib.sha256(f"{SEED}:{cid(prefix, 7)}".encode()).hexdigest()[:32]
     assert {t["controllerId"]: t["securityToken"] for t in targets}[cid(prefix, 7)] == token
 
@@ -74,7 +74,7 @@ def test_sim_register_poll_deploy_cancel(server, api):
     assert body["assigned"] == n, body
 
     rc, rep, err = run_sim(server, "--devices", str(n), "--prefix", prefix, "--register", "api",
-                           "--poll-interval", "1", "--duration", "4", "--fail-ratio", "0.25",
+                           "--poll-interval", "1", "--duration", "8", "--fail-ratio", "0.25",
                            "--download", "yes", "--resume-ratio", "0.5", "--feedback-burst", "2")
     assert rc == 0 and rep["errors"]["total"] == 0, (rep, err)
     assert rep["devices_existing"] == n and rep["devices_registered"] == 0, rep
@@ -99,7 +99,7 @@ def test_sim_register_poll_deploy_cancel(server, api):
         aid = api.assign(c, ds2["id"])["assignedActions"][0]["id"]
         expect(api.delete(f"/targets/{c}/actions/{aid}"), (200, 204))
     rc, rep, err = run_sim(server, "--devices", str(n), "--prefix", prefix,
-                           "--poll-interval", "1", "--duration", "2.5")
+                           "--poll-interval", "1", "--duration", "5")
     assert rc == 0 and rep["errors"]["total"] == 0, (rep, err)
     assert rep["actions"]["canceled"] == 3, rep
     for c in canceled:
