@@ -9,7 +9,7 @@ PYTHON := /usr/bin/python3
 BUILD_DEPS := build-essential cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev \
               libpq-dev libssl-dev libsodium-dev libinih-dev
 TEST_DEPS := libcmocka-dev python3-pytest python3-requests wrk curl \
-             swupdate cpio rauc squashfs-tools openssl postgresql
+             swupdate cpio rauc squashfs-tools openssl postgresql haproxy
 
 .PHONY: all build run test unit e2e clients deps test-deps clean format
 

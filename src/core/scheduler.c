@@ -2,14 +2,22 @@
 
 #include "core/auto_assign.h"
 #include "core/last_seen.h"
+#include "auth/auth.h"
 #include "core/rollout.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/time.h"
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
+
+/* The lease outlives a few ticks, so that a busy holder keeps it; a holder that
+ * died is replaced within that time. */
+#define LEASE_TICKS 3
 
 struct scheduler {
     pthread_t thread;
@@ -18,15 +26,41 @@ struct scheduler {
     bool stopping;
     int interval_ms, dynamic_check_ms;
     struct store *store;
+    char instance[96]; /* this server's name on the scheduler lease */
+    bool leading;      /* it held the lease at the last tick */
 };
 
-/* One round of background work; the final one (at shutdown) only flushes. */
+/* Whether this server runs the cluster-wide work this tick (always, alone on SQLite:
+ * the lease is then always free or its own). */
+static bool lead(struct scheduler *sch)
+{
+    bool granted = false;
+    struct error err;
+    if (store_scheduler_lease(sch->store, sch->instance, time_now_ms(),
+                              (int64_t)sch->interval_ms * LEASE_TICKS, &granted, &err) < 0)
+        log_warn("scheduler lease: %s", err.message);
+    if (granted != sch->leading)
+        log_info("scheduler %s runs rollouts and auto-assignment: %s", sch->instance,
+                 granted ? "yes" : "no (another server holds the lease)");
+    sch->leading = granted;
+    return granted;
+}
+
+/* One round of background work: every server flushes the last-seen times of its own
+ * devices; the lease holder also runs auto-assignment and rollouts. The final round
+ * (at shutdown) only flushes and gives the lease up. */
 static void tick(struct scheduler *sch, bool final)
 {
     int rc = last_seen_flush(sch->store);
     if (rc > 0)
         log_debug("flushed last-seen times of %d targets", rc);
-    if (final)
+    if (final) {
+        struct error err;
+        if (sch->leading && store_scheduler_release(sch->store, sch->instance, &err) < 0)
+            log_warn("scheduler lease: %s", err.message);
+        return;
+    }
+    if (!lead(sch))
         return;
     auto_assign_run(sch->store);
     rollout_run(sch->store, sch->dynamic_check_ms);
@@ -65,6 +99,10 @@ struct scheduler *scheduler_start(const char *database_path, int interval_ms, in
     }
     sch->interval_ms = interval_ms > 0 ? interval_ms : 1000;
     sch->dynamic_check_ms = dynamic_check_ms;
+    char host[64] = "host", nonce[9];
+    gethostname(host, sizeof(host) - 1);
+    auth_random_hex(nonce, 4);
+    snprintf(sch->instance, sizeof(sch->instance), "%.63s:%ld:%s", host, (long)getpid(), nonce);
     pthread_mutex_init(&sch->lock, NULL);
     /* A monotonic clock: setting the wall clock back must not stall the ticks. */
     pthread_condattr_t attr;

@@ -270,6 +270,12 @@ static const char *const migrations[] = {
      * `controllerId==x`, `controllerId=in=(...)` and `name==x` use an index. */
     "CREATE INDEX targets_controller_id_lower ON targets(LOWER(controller_id));"
     "CREATE INDEX targets_name_lower ON targets(LOWER(name));",
+
+    /* 10: the lease that lets one server of several run the cluster-wide periodic
+     * work (rollouts, auto-assignment) per tick. */
+    "CREATE TABLE scheduler_lease ("
+    "  name TEXT PRIMARY KEY, holder TEXT, expires_at BIGINT NOT NULL);"
+    "INSERT INTO scheduler_lease (name, holder, expires_at) VALUES ('tick', NULL, 0);",
 };
 
 const char *const *migrations_pg(int *count)

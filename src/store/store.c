@@ -273,3 +273,31 @@ int store_config_delete(struct store *s, const char *key, struct error *err)
     db_bind_text(st, 1, key);
     return db_run(st, err);
 }
+
+int store_scheduler_lease(struct store *s, const char *holder, int64_t now_ms, int64_t hold_ms,
+                          bool *granted, struct error *err)
+{
+    struct db_stmt *st = db_prepare(s->db,
+                                    "UPDATE scheduler_lease SET holder = ?1, expires_at = ?2 + ?3"
+                                    " WHERE name = 'tick' AND (expires_at <= ?2 OR holder = ?1)",
+                                    err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, holder);
+    db_bind_int(st, 2, now_ms);
+    db_bind_int(st, 3, hold_ms);
+    int rc = db_run(st, err);
+    *granted = rc == 0 && db_changes(s->db) == 1;
+    return rc;
+}
+
+int store_scheduler_release(struct store *s, const char *holder, struct error *err)
+{
+    struct db_stmt *st = db_prepare(
+        s->db, "UPDATE scheduler_lease SET expires_at = 0 WHERE name = 'tick' AND holder = ?",
+        err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, holder);
+    return db_run(st, err);
+}

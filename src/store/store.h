@@ -54,4 +54,15 @@ int store_config_put(struct store *s, const char *key, const char *value, const 
                      struct error *err);
 int store_config_delete(struct store *s, const char *key, struct error *err);
 
+/* ---- the scheduler lease ---- */
+/** Takes or renews the lease on the cluster-wide periodic work for `holder` until
+ * now_ms + hold_ms: *granted when holder has it now (it was free, had expired, or
+ * was holder's already). Several servers on one database thereby run rollouts and
+ * auto-assignment in one place at a time; when the holder dies, its lease expires
+ * and another server takes over. */
+int store_scheduler_lease(struct store *s, const char *holder, int64_t now_ms, int64_t hold_ms,
+                          bool *granted, struct error *err);
+/** Gives the lease up (at shutdown) so that another server takes over at once. */
+int store_scheduler_release(struct store *s, const char *holder, struct error *err);
+
 #endif
