@@ -363,6 +363,49 @@ def alternate(runs, warmup, sides):
     return out
 
 
+def send_once(port, entries, connections=32, deadline_s=900):
+    """Sends every (path, authorization) GET once over `connections` keep-alive connections.
+
+    Returns {rps, non2xx, errors}. Used before measured loads: a target's first poll and an
+    action's first deploymentBase write to the database once; the measured runs then see
+    the steady state."""
+    counts = {"non2xx": 0, "errors": 0}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + deadline_s
+
+    def worker(part):
+        bad = err = 0
+        sock = None
+        for path, auth in part:
+            if time.monotonic() > stop_at:
+                err += 1
+                break
+            req = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                   f"Authorization: {auth}\r\n\r\n").encode()
+            try:
+                if sock is None:
+                    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+                bad += http_roundtrip(sock, req) // 100 != 2
+            except OSError:
+                err += 1
+                if sock:
+                    sock.close()
+                sock = None
+        if sock:
+            sock.close()
+        with lock:
+            counts["non2xx"] += bad
+            counts["errors"] += err
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(entries[k::connections],)) for k in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return dict(counts, rps=len(entries) / (time.perf_counter() - t0), requests=len(entries))
+
+
 def sample_indices(n, k, seed=1):
     """k distinct target indices out of n, shuffled (all of them when k >= n)."""
     rnd = random.Random(seed)

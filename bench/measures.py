@@ -34,6 +34,7 @@ def not_measured(id_, measure, target, why):
 
 
 def rps_text(results):
+    """Median req/s and its text."""
     rps = h.median([r["rps"] for r in results])
     p99 = h.median([r.get("p99_ms", 0) for r in results])
     return rps, f"{rps:,.0f} req/s (p99 {p99:.1f} ms)"
@@ -59,9 +60,11 @@ def versus_nginx(b, name, fleet, entries):
     n_list = os.path.join(b.tmp, f"{name}-nginx.txt")
     h.write_request_list(f_list, entries)
     h.write_request_list(n_list, nginx_entries(entries))
+    primed = b.prime(fleet, entries)
     runs = h.alternate(b.m["runs"], b.m["warmup_s"], [
         ("falconet", lambda s: b.wrk(fleet.base, f_list, s)),
         ("nginx", lambda s: b.wrk(nginx.base, n_list, s))])
+    runs["prime"] = primed
     f_rps, f_text = rps_text(runs["falconet"])
     n_rps, n_text = rps_text(runs["nginx"])
     return f_rps, f_text, n_rps, n_text, runs
@@ -101,14 +104,17 @@ def p2(b):
     small_n, big_n = b.m["p2_small"], b.m["big"]
     small = b.fleet("p2-small", small_n)
     big = b.fleet("big", big_n)
-    lists = {}
+    lists, primed = {}, {}
     for name, fleet, n in (("small", small, small_n), ("big", big, big_n)):
         lists[name] = os.path.join(b.tmp, f"p2-{name}.txt")
-        h.write_request_list(lists[name], poll_entries(fleet, h.sample_indices(n, b.m["sample"], seed=2)))
+        entries = poll_entries(fleet, h.sample_indices(n, b.m["sample"], seed=2))
+        h.write_request_list(lists[name], entries)
+        primed[name] = b.prime(fleet, entries)
     runs = h.alternate(b.m["runs"], b.m["warmup_s"], [
         ("small", lambda s: b.wrk(small.base, lists["small"], s)),
         ("big", lambda s: b.wrk(big.base, lists["big"], s))])
     b.big_polled = True
+    runs["prime"] = primed
     big_rps, big_text = rps_text(runs["big"])
     small_rps, small_text = rps_text(runs["small"])
     ratio = big_rps / small_rps
@@ -220,7 +226,9 @@ def p7(b):
     fleet = b.fleet("big", n)
     if not b.big_polled:
         lst = os.path.join(b.tmp, "p7-polls.txt")
-        h.write_request_list(lst, poll_entries(fleet, h.sample_indices(n, b.m["sample"], seed=7)))
+        entries = poll_entries(fleet, h.sample_indices(n, b.m["sample"], seed=7))
+        h.write_request_list(lst, entries)
+        b.prime(fleet, entries)
         b.wrk(fleet.base, lst, None)
         b.big_polled = True
     polled = fleet.rss_kb() / 1024

@@ -31,10 +31,10 @@ MIB = h.MIB
 # Sizes and durations per mode. Throughput loads: `runs` alternating pairs of
 # `load_s` seconds each after one `warmup_s` run per side.
 MODES = {
-    "full": dict(p1_targets=100_000, p3_pending=10_000, p2_small=1_000, big=1_000_000, sample=200_000,
+    "full": dict(p1_targets=100_000, p3_pending=10_000, p2_small=1_000, big=1_000_000, sample=100_000,
                  load_s=10, warmup_s=2, runs=3, p4_bytes=GIB, dl_runs=5, p5_bytes=2 * GIB, hash_runs=2,
                  p7_conns=10_000, start_runs=5, p9_devices=100_000, p9_seconds=90, p9_connections=256),
-    "quick": dict(p1_targets=10_000, p3_pending=2_000, p2_small=1_000, big=100_000, sample=100_000,
+    "quick": dict(p1_targets=10_000, p3_pending=2_000, p2_small=1_000, big=100_000, sample=20_000,
                   load_s=3, warmup_s=1, runs=3, p4_bytes=64 * MIB, dl_runs=5, p5_bytes=256 * MIB, hash_runs=2,
                   p7_conns=10_000, start_runs=5, p9_devices=10_000, p9_seconds=30, p9_connections=64),
     "smoke": dict(p1_targets=500, p3_pending=100, p2_small=100, big=2_000, sample=2_000,
@@ -42,6 +42,7 @@ MODES = {
                   p7_conns=200, start_runs=3, p9_devices=200, p9_seconds=5, p9_connections=8),
 }
 WRK_CONNECTIONS, WRK_THREADS = 64, 2
+PRIME_BOUND_S = 900
 
 
 class Bench:
@@ -84,6 +85,13 @@ class Bench:
 
     def wrk(self, base, request_list, seconds):
         return h.wrk(base, request_list, seconds or self.m["load_s"], WRK_CONNECTIONS, WRK_THREADS)
+
+    def prime(self, server, entries):
+        """Sends every request once (first polls write once, see harness.send_once)."""
+        r = h.send_once(server.port, entries, deadline_s=PRIME_BOUND_S)
+        if r["non2xx"] or r["errors"]:
+            raise RuntimeError(f"priming: {r['non2xx']} non-2xx answers, {r['errors']} socket errors")
+        return r
 
     def close(self):
         for srv in self.fleets.values():
