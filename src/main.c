@@ -201,15 +201,17 @@ static int serve(int argc, char **argv)
     struct http_server_config hc = {
         .listen = cfg.listen,
         .workers = cfg.workers,
-        .max_body = cfg.max_body,
+        .max_body = (size_t)cfg.max_body,
         .timeout_seconds = (unsigned)cfg.timeout_seconds,
         .max_connections = (unsigned)cfg.max_connections,
+        .connection_memory = (size_t)cfg.connection_memory,
         .routes = app_routes,
         .worker_init = worker_init,
         .worker_fini = worker_fini,
         .app = &app,
     };
-    struct scheduler *sch = scheduler_start(cfg.database_path, cfg.ddi_flush_interval_ms, &err);
+    struct scheduler *sch = scheduler_start(cfg.database_path, cfg.ddi_flush_interval_ms,
+                                            cfg.rollout_dynamic_check_ms, &err);
     struct http_server *srv = sch ? http_server_start(&hc, &err) : NULL;
     if (!srv) {
         fprintf(stderr, "falconet: %s\n", err.message);

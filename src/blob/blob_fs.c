@@ -19,11 +19,17 @@ struct blob_store {
     char dir[PATH_MAX - 128];
 };
 
+/* Uploads arrive in pieces of a few KiB (the HTTP connection's buffer); they are
+ * gathered into WRITE_BUFFER bytes per write() to save system calls. */
+#define WRITE_BUFFER (256 * 1024)
+
 struct blob_writer {
     struct blob_store *bs;
     int fd;
     char tmp_path[PATH_MAX];
     struct multihash *hash;
+    unsigned char *buffer;
+    size_t buffered;
     uint64_t size;
     bool finished;
 };
@@ -105,36 +111,57 @@ struct blob_writer *blob_put_begin(struct blob_store *bs, struct error *err)
     }
     w->bs = bs;
     w->hash = multihash_new();
+    w->buffer = malloc(WRITE_BUFFER);
     char name[33];
     auth_random_hex(name, 16);
     snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/tmp/%s", bs->dir, name);
     w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (w->fd < 0 || !w->hash) {
+    if (w->fd < 0 || !w->hash || !w->buffer) {
         err_set(err, ERR_INTERNAL, "artifact.uploadFailed", "cannot create upload file: %s",
-                strerror(errno));
-        if (w->fd >= 0)
+                w->fd < 0 ? strerror(errno) : "out of memory");
+        if (w->fd >= 0) {
             close(w->fd);
+            unlink(w->tmp_path);
+        }
         multihash_free(w->hash);
+        free(w->buffer);
         free(w);
         return NULL;
     }
     return w;
 }
 
-int blob_put_write(struct blob_writer *w, const void *data, size_t len, struct error *err)
+static int flush_buffer(struct blob_writer *w, struct error *err)
 {
-    multihash_update(w->hash, data, len);
-    const char *p = data;
+    const unsigned char *p = w->buffer;
+    size_t len = w->buffered;
     while (len > 0) {
         ssize_t n = write(w->fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             return err_set(err, ERR_INTERNAL, "artifact.uploadFailed", "cannot write upload: %s",
-                           strerror(errno));
+                           n < 0 ? strerror(errno) : "no space written");
         p += n;
         len -= (size_t)n;
-        w->size += (uint64_t)n;
+    }
+    w->buffered = 0;
+    return 0;
+}
+
+int blob_put_write(struct blob_writer *w, const void *data, size_t len, struct error *err)
+{
+    multihash_update(w->hash, data, len);
+    const unsigned char *p = data;
+    while (len > 0) {
+        size_t n = len < WRITE_BUFFER - w->buffered ? len : WRITE_BUFFER - w->buffered;
+        memcpy(w->buffer + w->buffered, p, n);
+        w->buffered += n;
+        w->size += n;
+        p += n;
+        len -= n;
+        if (w->buffered == WRITE_BUFFER && flush_buffer(w, err) < 0)
+            return -ERR_INTERNAL;
     }
     return 0;
 }
@@ -142,6 +169,8 @@ int blob_put_write(struct blob_writer *w, const void *data, size_t len, struct e
 int blob_put_finish(struct blob_writer *w, uint64_t *size, struct multihash_hex *hashes,
                     struct error *err)
 {
+    if (flush_buffer(w, err) < 0)
+        return -ERR_INTERNAL;
     if (fsync(w->fd) < 0)
         return err_set(err, ERR_INTERNAL, "artifact.uploadFailed", "cannot flush upload: %s",
                        strerror(errno));
@@ -156,6 +185,7 @@ static void free_writer(struct blob_writer *w)
     if (w->fd >= 0)
         close(w->fd);
     multihash_free(w->hash);
+    free(w->buffer);
     free(w);
 }
 

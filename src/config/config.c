@@ -31,12 +31,14 @@ static const struct key_spec keys[] = {
     SIZE("server", "max_body_bytes", max_body, 1024, 64LL << 20),
     INT("server", "timeout_seconds", timeout_seconds, 1, 3600),
     INT("server", "max_connections", max_connections, 16, 1000000),
+    SIZE("server", "connection_memory_bytes", connection_memory, 8192, 1 << 20),
     STR("server", "tenant", tenant),
     STR("database", "path", database_path),
     STR("storage", "path", artifact_dir),
     SIZE("storage", "max_artifact_bytes", max_artifact_size, 1, 1LL << 50),
     STR("admin", "password", admin_password),
     INT("ddi", "flush_interval_ms", ddi_flush_interval_ms, 50, 60000),
+    INT("rollout", "dynamic_check_interval_ms", rollout_dynamic_check_ms, 100, 3600000),
     {"log", "level", KEY_LOG_LEVEL, offsetof(struct config, log_level), 16, 0, 0},
 };
 
@@ -49,10 +51,12 @@ void config_defaults(struct config *c)
     c->max_body = 1 << 20;
     c->timeout_seconds = 120;
     c->max_connections = 20000;
+    c->connection_memory = 10 * 1024;
     snprintf(c->tenant, sizeof(c->tenant), "DEFAULT");
     c->max_artifact_size = 8LL << 30;
     snprintf(c->log_level, sizeof(c->log_level), "info");
     c->ddi_flush_interval_ms = 2000;
+    c->rollout_dynamic_check_ms = 60000;
 }
 
 static int parse_number(const char *value, long long *out)
@@ -107,9 +111,7 @@ int config_set(struct config *c, const char *section, const char *key, const cha
                                section, key, k->min, k->max);
             if (k->type == KEY_INT)
                 *(int *)field = (int)n;
-            else if (k->offset == offsetof(struct config, max_body))
-                *(size_t *)field = (size_t)n;
-            else
+            else /* every size is a long long */
                 *(long long *)field = n;
             return 0;
         }

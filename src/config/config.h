@@ -11,9 +11,10 @@ struct config {
     char listen[128];         /* server.listen */
     char data_dir[512];       /* server.data_dir */
     int workers;              /* server.workers, 0 = one per core */
-    size_t max_body;          /* server.max_body_bytes: JSON request bodies */
+    long long max_body;       /* server.max_body_bytes: JSON request bodies */
     int timeout_seconds;      /* server.timeout_seconds: idle connections */
     int max_connections;      /* server.max_connections, per worker */
+    long long connection_memory; /* server.connection_memory_bytes, per connection */
     char tenant[64];          /* server.tenant: the DDI tenant name */
     char database_path[512];  /* database.path, "" = <data_dir>/falconet.db */
     char artifact_dir[512];   /* storage.path, "" = <data_dir>/artifacts */
@@ -21,6 +22,9 @@ struct config {
     char admin_password[256]; /* admin.password: used once, when no user exists */
     char log_level[16];       /* log.level */
     int ddi_flush_interval_ms; /* ddi.flush_interval_ms: last-seen buffer flush period */
+    /* rollout.dynamic_check_interval_ms: how often a running dynamic rollout looks
+     * for new matching targets */
+    int rollout_dynamic_check_ms;
 };
 
 void config_defaults(struct config *c);

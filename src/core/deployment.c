@@ -56,15 +56,8 @@ static int check_item(const struct assignment *it, struct error *err)
     if (it->weight != -1 && (it->weight < 0 || it->weight > 1000))
         return err_set(err, ERR_INVALID, "rest.body.notReadable",
                        "weight must be between 0 and 1000");
-    int window_fields = (it->maintenance_schedule != NULL) + (it->maintenance_duration != NULL) +
-                        (it->maintenance_timezone != NULL);
-    if (window_fields != 0 && window_fields != 3)
-        return err_set(err, ERR_INVALID, MAINTENANCE_ERROR_CODE,
-                       "A maintenance window needs schedule, duration and timezone");
-    if (window_fields == 3)
-        return maintenance_validate(it->maintenance_schedule, it->maintenance_duration,
-                                    it->maintenance_timezone, time_now_ms(), err);
-    return 0;
+    return maintenance_check_optional(it->maintenance_schedule, it->maintenance_duration,
+                                      it->maintenance_timezone, time_now_ms(), err);
 }
 
 /* Moves the target's open actions out of the way of a new assignment, except those

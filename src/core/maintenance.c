@@ -144,3 +144,15 @@ int maintenance_state(const char *schedule, const char *duration, const char *ti
     compute(&w, now_ms, out);
     return 0;
 }
+
+int maintenance_check_optional(const char *schedule, const char *duration, const char *timezone,
+                               int64_t now_ms, struct error *err)
+{
+    int fields = (schedule != NULL) + (duration != NULL) + (timezone != NULL);
+    if (fields == 0)
+        return 0;
+    if (fields != 3)
+        return err_set(err, ERR_INVALID, MAINTENANCE_ERROR_CODE,
+                       "A maintenance window needs schedule, duration and timezone");
+    return maintenance_validate(schedule, duration, timezone, now_ms, err);
+}

@@ -31,6 +31,11 @@
 int maintenance_validate(const char *schedule, const char *duration, const char *timezone,
                          int64_t now_ms, struct error *err);
 
+/** A window as a request gives it: none (all three NULL) is fine; otherwise all three
+ * must be there and pass maintenance_validate(). */
+int maintenance_check_optional(const char *schedule, const char *duration, const char *timezone,
+                               int64_t now_ms, struct error *err);
+
 /** Where now_ms stands relative to a window's schedule. Windows are half-open:
  * a window starting at s is open for s <= now < s + duration. */
 struct maintenance_state {

@@ -1,5 +1,6 @@
 #include "core/rollout.h"
 
+#include "core/maintenance.h"
 #include "core/tenant_config.h"
 #include "store/ds_store.h"
 #include "store/target_store.h"
@@ -62,6 +63,29 @@ static int check_rules(const struct rollout_rule *success, const struct rollout_
     return 0;
 }
 
+/* hawkBit d.5: a dynamic rollout takes amountGroups (0 = only dynamic groups, then the
+ * template is required) and a template of 1..ROLLOUT_MAX_GROUP_TARGETS targets. */
+static int check_dynamic(const struct rollout_spec *spec, struct error *err)
+{
+    const struct rollout *r = &spec->rollout;
+    if (spec->n_groups > 0)
+        return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                       "A dynamic rollout takes amountGroups, not groups");
+    if (spec->amount_groups == 0 && r->dynamic_target_count <= 0)
+        return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                       "A dynamic rollout without static groups needs a dynamicGroupTemplate "
+                       "with a targetCount");
+    if (r->dynamic_target_count > ROLLOUT_MAX_GROUP_TARGETS ||
+        (r->dynamic_target_count <= 0 && r->dynamic_target_count != ROLLOUT_DYNAMIC_COUNT_UNSET))
+        return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                       "dynamicGroupTemplate.targetCount must be 1 to %d",
+                       ROLLOUT_MAX_GROUP_TARGETS);
+    if (r->dynamic_suffix && strlen(r->dynamic_suffix) > 64)
+        return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                       "dynamicGroupTemplate.nameSuffix is at most 64 characters");
+    return 0;
+}
+
 static int check_spec(struct store *s, const struct rollout_spec *spec, struct arena *a,
                       struct error *err)
 {
@@ -82,8 +106,12 @@ static int check_spec(struct store *s, const struct rollout_spec *spec, struct a
     if (spec->amount_groups >= 0 && spec->n_groups > 0)
         return err_set(err, ERR_INVALID, "rest.body.notReadable",
                        "Use either amountGroups or groups, not both");
+    if ((rc = maintenance_check_optional(r->maintenance_schedule, r->maintenance_duration,
+                                         r->maintenance_timezone, time_now_ms(), err)) < 0 ||
+        (r->dynamic && (rc = check_dynamic(spec, err)) < 0))
+        return rc;
     size_t n = spec->n_groups > 0 ? spec->n_groups : (size_t)spec->amount_groups;
-    if (n < 1 || n > ROLLOUT_MAX_GROUPS)
+    if ((n < 1 && !r->dynamic) || n > ROLLOUT_MAX_GROUPS)
         return err_set(err, ERR_INVALID, "rest.body.notReadable", "A rollout has 1 to %d groups",
                        ROLLOUT_MAX_GROUPS);
     for (size_t i = 0; i < spec->n_groups; i++) {
@@ -181,6 +209,29 @@ struct create_args {
     struct rollout *out;
 };
 
+/* Appends the next dynamic group of r after position `after` (hawkBit d.5): named
+ * "group-<position><suffix>", the template's target count kept in target_percentage,
+ * the rollout-level rules. */
+static int append_dynamic_group(struct store *s, const struct rollout *r, int64_t after,
+                                const char *status, const struct rollout_rule *success,
+                                const struct rollout_rule *error, bool confirm, const char *actor,
+                                struct arena *a, struct error *err)
+{
+    struct rollout_group g = {
+        .rollout_id = r->id,
+        .position = after + 1,
+        .name = arena_sprintf(a, "group-%lld%s", (long long)after + 1,
+                              r->dynamic_suffix ? r->dynamic_suffix : ""),
+        .target_percentage = (double)r->dynamic_target_count,
+        .status = status,
+        .success = *success,
+        .error = *error,
+        .confirmation_required = confirm,
+        .dynamic = true,
+    };
+    return store_rollout_group_create(s, &g, actor, err);
+}
+
 static int create_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
 {
     struct create_args *c = ctx;
@@ -190,24 +241,38 @@ static int create_tx(struct store *s, struct arena *a, void *ctx, struct error *
     struct rollout r = c->spec->rollout;
     int64_t created_before = time_now_ms(), matching;
     size_t n;
-    struct rollout_group *groups =
-        plan_groups(c->spec, tenant_config_bool(s, "user.confirmation.flow.enabled"), a, &n);
+    bool flow = tenant_config_bool(s, "user.confirmation.flow.enabled");
+    struct rollout_group *groups = plan_groups(c->spec, flow, a, &n);
     for (size_t i = 0; i < n; i++)
         if ((rc = check_rules(&groups[i].success, &groups[i].error, err)) < 0)
             return rc;
-    r.status = "creating";
-    if ((rc = store_rollout_create(s, &r, c->actor, err)) < 0 ||
-        (rc = store_rollout_count_free(s, &r, NULL, created_before, &matching, err)) < 0)
+    r.id = 0; /* no group belongs to rollout 0: every matching target counts */
+    if ((rc = store_rollout_count_free(s, &r, NULL, created_before, &matching, err)) < 0)
         return rc;
-    if (matching == 0)
+    if (matching == 0 && !r.dynamic)
         return err_set(err, ERR_INVALID, "rollout.noTargets",
                        "The rollout's targetFilterQuery matches no target");
-    if ((rc = fill_groups(s, &r, groups, n, created_before, c->spec->random_order, c->actor, err)) <
-            0 ||
-        (rc = store_rollout_set_totals(s, r.id, err)) < 0 ||
+    /* Without a template, dynamic groups are as large as the static ones. */
+    if (r.dynamic && r.dynamic_target_count <= 0)
+        r.dynamic_target_count = matching > 0 ? (matching + (int64_t)n - 1) / (int64_t)n : 1;
+    r.status = "creating";
+    if ((rc = store_rollout_create(s, &r, c->actor, err)) < 0 ||
+        (rc = fill_groups(s, &r, groups, n, created_before, c->spec->random_order, c->actor, err)) <
+            0)
+        return rc;
+    if (r.dynamic) {
+        struct rollout_rule success = inherit(&c->spec->success, &default_success);
+        struct rollout_rule error = inherit(&c->spec->error, &default_error);
+        if ((rc = check_rules(&success, &error, err)) < 0 ||
+            (rc = append_dynamic_group(s, &r, (int64_t)n, "ready", &success, &error,
+                                       flow && r.confirmation_required, c->actor, a, err)) < 0)
+            return rc;
+    }
+    if ((rc = store_rollout_set_totals(s, r.id, err)) < 0 ||
         (rc = store_rollout_get(s, r.id, a, c->out, err)) < 0)
         return rc;
-    if (c->out->total_targets != matching)
+    /* The dynamic groups take what no static group holds. */
+    if (c->out->total_targets != matching && (!r.dynamic || n > 0))
         return err_set(err, ERR_INVALID, "rollout.groupsDontMatchAllTargets",
                        "Rollout groups don't match all targets that are targeted by the rollout "
                        "(%lld of %lld)",
@@ -412,6 +477,7 @@ int rollout_retry(struct store *s, int64_t id, const char *actor, struct arena *
     if (strcmp(old.status, "finished") != 0)
         return illegal_state(err, &old, "retried");
     struct rollout_spec spec = {.rollout = old, .amount_groups = 1};
+    spec.rollout.dynamic = false;
     spec.rollout.name = arena_sprintf(a, "%s_retry", old.name);
     spec.rollout.target_filter_query = arena_sprintf(a, "failedrollout==%lld", (long long)id);
     if ((rc = rollout_create(s, &spec, actor, a, &created, err)) < 0)
@@ -423,7 +489,7 @@ int rollout_retry(struct store *s, int64_t id, const char *actor, struct arena *
 struct approve_args {
     int64_t id;
     bool approve;
-    const char *actor;
+    const char *remark, *actor;
 };
 
 static int approve_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
@@ -435,20 +501,58 @@ static int approve_tx(struct store *s, struct arena *a, void *ctx, struct error 
         return rc;
     if (strcmp(r.status, "waiting_for_approval") != 0)
         return illegal_state(err, &r, c->approve ? "approved" : "denied");
-    return store_rollout_set_status(s, r.id, c->approve ? "ready" : "approval_denied", c->actor,
-                                    err);
+    if (c->remark && strlen(c->remark) > 255)
+        return err_set(err, ERR_INVALID, "rest.param.invalidField",
+                       "remark is at most 255 characters");
+    return store_rollout_set_approval(s, r.id, c->approve ? "ready" : "approval_denied", c->remark,
+                                      c->actor, err);
 }
 
-int rollout_approve(struct store *s, int64_t id, bool approve, const char *actor, struct error *err)
+int rollout_approve(struct store *s, int64_t id, bool approve, const char *remark,
+                    const char *actor, struct error *err)
 {
-    struct approve_args c = {id, approve, actor};
+    struct approve_args c = {id, approve, remark, actor};
     return store_transaction(s, approve_tx, &c, err);
 }
 
 /* ---- the scheduler pass ---- */
 
+/* The last group of a running dynamic rollout takes in targets that match now (new
+ * ones, or ones whose attributes changed) up to the template's count, and starts
+ * them at once; once full, the next dynamic group is appended `scheduled`, to be
+ * started by this one's success action (hawkBit d.5). */
+static int fill_dynamic(struct store *s, const struct rollout *r, struct arena *a,
+                        struct error *err)
+{
+    struct rollout_group *groups;
+    size_t n;
+    int rc = store_rollout_groups(s, r->id, a, &groups, &n, err);
+    if (rc < 0 || n == 0)
+        return rc;
+    struct rollout_group *g = &groups[n - 1];
+    int64_t capacity = (int64_t)g->target_percentage, added;
+    if (!g->dynamic || strcmp(g->status, "running") != 0 || g->total_targets >= capacity)
+        return 0;
+    if ((rc = store_rollout_fill_dynamic_group(s, r, g, capacity - g->total_targets, &added, err)) <
+            0 ||
+        added == 0)
+        return rc;
+    log_info("rollout %lld: dynamic group %lld took in %lld targets", (long long)r->id,
+             (long long)g->id, (long long)added);
+    if ((rc = store_rollout_create_group_actions(s, r, g->id, ROLLOUT_ACTOR_SCHEDULER, err)) < 0 ||
+        (rc = store_rollout_start_group(s, r, g, g->confirmation_required, ROLLOUT_ACTOR_SCHEDULER,
+                                        err)) < 0 ||
+        (rc = store_rollout_set_totals(s, r->id, err)) < 0)
+        return rc;
+    if (g->total_targets + added < capacity)
+        return 0;
+    return append_dynamic_group(s, r, g->position, "scheduled", &g->success, &g->error,
+                                g->confirmation_required, ROLLOUT_ACTOR_SCHEDULER, a, err);
+}
+
 /* One running group: error condition first, then the success condition (its action
- * once), then completion. Returns 1 when the rollout was paused. */
+ * once), then completion. A dynamic group still filling up neither succeeds nor
+ * completes. Returns 1 when the rollout was paused. */
 static int advance_group(struct store *s, const struct rollout *r, struct rollout_group *g,
                          const struct rollout_group *groups, size_t n, struct error *err)
 {
@@ -458,6 +562,7 @@ static int advance_group(struct store *s, const struct rollout *r, struct rollou
     if (rc < 0)
         return rc;
     int64_t total = g->total_targets;
+    bool filling = g->dynamic && total < (int64_t)g->target_percentage;
     if (total > 0 && k.error * 100 > atoll(g->error.expression) * total) {
         /* Falconet's ABORT stops the rollout for good instead of pausing it. */
         bool aborting = strcmp(g->error.action, "ABORT") == 0;
@@ -470,6 +575,8 @@ static int advance_group(struct store *s, const struct rollout *r, struct rollou
                  (long long)g->id);
         return 1;
     }
+    if (filling)
+        return 0;
     if (!g->success_done &&
         (total == 0 || k.finished * 100 >= atoll(g->success.expression) * total)) {
         if ((rc = store_rollout_group_success_done(s, g->id, err)) < 0)
@@ -487,12 +594,20 @@ static int advance_group(struct store *s, const struct rollout *r, struct rollou
     return open == 0 ? store_rollout_group_set_status(s, g->id, "finished", err) : 0;
 }
 
+struct advance_args {
+    const struct rollout *rollout;
+    bool fill_dynamic; /* a dynamic rollout due for looking for new targets */
+};
+
 static int advance_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
 {
-    const struct rollout *r = ctx;
+    const struct advance_args *c = ctx;
+    const struct rollout *r = c->rollout;
     struct rollout_group *groups;
     size_t n;
-    int rc = store_rollout_groups(s, r->id, a, &groups, &n, err);
+    int rc = c->fill_dynamic ? fill_dynamic(s, r, a, err) : 0;
+    if (rc == 0)
+        rc = store_rollout_groups(s, r->id, a, &groups, &n, err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (strcmp(groups[i].status, "running") != 0)
             continue;
@@ -512,7 +627,7 @@ static int advance_tx(struct store *s, struct arena *a, void *ctx, struct error 
     return store_rollout_set_status(s, r->id, "finished", ROLLOUT_ACTOR_SCHEDULER, err);
 }
 
-int rollout_run(struct store *s)
+int rollout_run(struct store *s, int dynamic_check_ms)
 {
     struct arena a;
     arena_init(&a);
@@ -527,9 +642,14 @@ int rollout_run(struct store *s)
             log_warn("rollout %lld could not start: %s", (long long)items[i].id, err.message);
     if (rc == 0)
         rc = store_rollout_list_by_status(s, "running", &a, &items, &n, &err);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if (store_transaction(s, advance_tx, &items[i], &err) < 0)
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct advance_args c = {&items[i], false};
+        if (items[i].dynamic && store_rollout_dynamic_due(s, items[i].id, now, dynamic_check_ms,
+                                                          &c.fill_dynamic, &err) < 0)
             log_warn("rollout %lld: %s", (long long)items[i].id, err.message);
+        if (store_transaction(s, advance_tx, &c, &err) < 0)
+            log_warn("rollout %lld: %s", (long long)items[i].id, err.message);
+    }
     arena_free(&a);
     return rc;
 }

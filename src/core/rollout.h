@@ -7,6 +7,10 @@
 #include "store/rollout_store.h"
 
 #define ROLLOUT_MAX_GROUPS 500
+/* hawkBit's quota of targets per group, the bound of a dynamic group's size. */
+#define ROLLOUT_MAX_GROUP_TARGETS 20000
+/* rollout.dynamic_target_count when the request has no dynamicGroupTemplate. */
+#define ROLLOUT_DYNAMIC_COUNT_UNSET (-1)
 
 /** A group as requested: rules left NULL are inherited from the rollout's. */
 struct rollout_group_spec {
@@ -17,9 +21,11 @@ struct rollout_group_spec {
 };
 
 struct rollout_spec {
-    struct rollout rollout;             /* name, description, query, ds_id, type, times, weight */
+    /* name, description, query, ds_id, type, times, weight, the dynamic template (count
+     * ROLLOUT_DYNAMIC_COUNT_UNSET when absent) and the maintenance window */
+    struct rollout rollout;
     struct rollout_rule success, error; /* rollout-level defaults (NULL members = hawkBit's) */
-    int64_t amount_groups;              /* -1 when groups are given */
+    int64_t amount_groups;              /* -1 when groups are given; may be 0 when dynamic */
     bool random_order;                  /* fill groups in random target order (not oldest first) */
     struct rollout_group_spec *groups;
     size_t n_groups;
@@ -53,14 +59,16 @@ int rollout_update(struct store *s, int64_t id, const char *name, const char *de
  * its id. */
 int rollout_retry(struct store *s, int64_t id, const char *actor, struct arena *a, int64_t *new_id,
                   struct error *err);
-/** approve (waiting_for_approval -> ready) or deny (-> approval_denied); a rollout
- * waits for approval when rollout.approval.enabled is on at creation. */
-int rollout_approve(struct store *s, int64_t id, bool approve, const char *actor,
-                    struct error *err);
+/** approve (waiting_for_approval -> ready) or deny (-> approval_denied), keeping the
+ * remark (NULL = none, at most 255 characters) and who decided; a rollout waits for
+ * approval when rollout.approval.enabled is on at creation. */
+int rollout_approve(struct store *s, int64_t id, bool approve, const char *remark,
+                    const char *actor, struct error *err);
 
 /** One scheduler pass: starts ready rollouts whose startAt has come and advances
  * every running one (error condition -> pause, success condition -> next group,
- * complete groups -> finished, no group left -> rollout finished). */
-int rollout_run(struct store *s);
+ * complete groups -> finished, no group left -> rollout finished). A running dynamic
+ * rollout takes in newly matching targets at most every dynamic_check_ms. */
+int rollout_run(struct store *s, int dynamic_check_ms);
 
 #endif

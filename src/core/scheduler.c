@@ -16,7 +16,7 @@ struct scheduler {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stopping;
-    int interval_ms;
+    int interval_ms, dynamic_check_ms;
     struct store *store;
 };
 
@@ -29,7 +29,7 @@ static void tick(struct scheduler *sch, bool final)
     if (final)
         return;
     auto_assign_run(sch->store);
-    rollout_run(sch->store);
+    rollout_run(sch->store, sch->dynamic_check_ms);
 }
 
 static void *run(void *arg)
@@ -55,7 +55,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct scheduler *scheduler_start(const char *database_path, int interval_ms, struct error *err)
+struct scheduler *scheduler_start(const char *database_path, int interval_ms, int dynamic_check_ms,
+                                  struct error *err)
 {
     struct scheduler *sch = calloc(1, sizeof(*sch));
     if (!sch) {
@@ -63,6 +64,7 @@ struct scheduler *scheduler_start(const char *database_path, int interval_ms, st
         return NULL;
     }
     sch->interval_ms = interval_ms > 0 ? interval_ms : 1000;
+    sch->dynamic_check_ms = dynamic_check_ms;
     pthread_mutex_init(&sch->lock, NULL);
     /* A monotonic clock: setting the wall clock back must not stall the ticks. */
     pthread_condattr_t attr;

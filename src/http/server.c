@@ -149,9 +149,11 @@ static void *worker_main(void *arg)
     sigaddset(&pipe_set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
     w->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL, 0, NULL, NULL, http_access_handler, w,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)w->listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
-        http_request_completed, w, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
+        MHD_USE_EPOLL, 0, NULL, NULL, http_access_handler, w, MHD_OPTION_LISTEN_SOCKET,
+        (MHD_socket)w->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, w,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        srv->cfg.connection_memory ? srv->cfg.connection_memory
+                                   : (size_t)HTTP_DEFAULT_CONNECTION_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
         srv->cfg.max_connections, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
         MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL, MHD_OPTION_END);

@@ -7,12 +7,21 @@
 #include "http/http.h"
 #include "util/error.h"
 
+/* 10 KiB: 10 000 idle keep-alive connections stay under 128 MB (the whole of it is
+ * touched once a connection has served a request) and request headers of about
+ * 9 KB still fit. */
+#define HTTP_DEFAULT_CONNECTION_MEMORY (10 * 1024)
+
 struct http_server_config {
     const char *listen; /* "ADDR:PORT" or "[v6]:PORT"; port 0 picks a free one */
     int workers;
     size_t max_body;          /* JSON body limit in bytes */
     unsigned timeout_seconds; /* idle connection timeout */
     unsigned max_connections; /* per worker */
+    /* Memory of one connection (request headers, read buffer): what an idle
+     * keep-alive connection costs, and the largest request header block.
+     * 0 = HTTP_DEFAULT_CONNECTION_MEMORY. */
+    size_t connection_memory;
     const struct route *const *routes; /* NULL-terminated list of route tables */
     /* Per-worker application state, created in and owned by the worker thread. */
     void *(*worker_init)(int index, void *app);

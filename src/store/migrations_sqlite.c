@@ -247,6 +247,19 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (group_id, target_id));"
     "CREATE INDEX rollout_group_targets_target ON rollout_group_targets(target_id);"
     "CREATE INDEX actions_rollout_group ON actions(rollout_group_id, status);",
+
+    /* 8: dynamic rollouts (a template for the groups appended while running), a
+     * maintenance window copied to every action of a rollout, the approval decision. */
+    "ALTER TABLE rollouts ADD COLUMN dynamic INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rollouts ADD COLUMN dynamic_suffix TEXT;"
+    "ALTER TABLE rollouts ADD COLUMN dynamic_target_count INTEGER;"
+    "ALTER TABLE rollouts ADD COLUMN dynamic_checked_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rollouts ADD COLUMN maintenance_schedule TEXT;"
+    "ALTER TABLE rollouts ADD COLUMN maintenance_duration TEXT;"
+    "ALTER TABLE rollouts ADD COLUMN maintenance_timezone TEXT;"
+    "ALTER TABLE rollouts ADD COLUMN approval_remark TEXT;"
+    "ALTER TABLE rollouts ADD COLUMN approval_decided_by TEXT;"
+    "ALTER TABLE rollout_groups ADD COLUMN dynamic INTEGER NOT NULL DEFAULT 0;",
 };
 
 const char *const *migrations_sqlite(int *count)

@@ -110,8 +110,8 @@ struct action {
 struct action_status {
     int64_t id, action_id;
     const char *status;
-    int64_t code;               /* ACTION_STATUS_NO_CODE when absent */
-    const char *messages_json;  /* JSON array of strings */
+    int64_t code;              /* ACTION_STATUS_NO_CODE when absent */
+    const char *messages_json; /* JSON array of strings */
     int64_t occurred_at, reported_at;
 };
 
@@ -139,6 +139,9 @@ struct rollout_group {
     const char *status; /* creating, ready, scheduled, running, finished, error */
     struct rollout_rule success, error;
     bool success_done, confirmation_required;
+    /* A group a dynamic rollout appended (or will fill while running); its
+     * target_percentage holds the template's targetCount. */
+    bool dynamic;
     int64_t total_targets;
     struct audit audit;
 };
@@ -152,6 +155,14 @@ struct rollout {
     int64_t forced_time, weight, start_at; /* -1 = absent */
     bool confirmation_required, deleted;
     int64_t total_targets, total_groups;
+    /* Dynamic rollouts keep appending groups of dynamic_target_count targets named
+     * "group-<n><dynamic_suffix>" for targets that match later (hawkBit d.5). */
+    bool dynamic;
+    const char *dynamic_suffix;
+    int64_t dynamic_target_count;
+    /* Falconet: a maintenance window given to every action of the rollout (NULL = none). */
+    const char *maintenance_schedule, *maintenance_duration, *maintenance_timezone;
+    const char *approval_remark, *approval_decided_by; /* NULL until approved/denied */
     struct audit audit;
 };
 

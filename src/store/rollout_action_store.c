@@ -42,21 +42,33 @@ static int cancel_other_scheduled(struct store *s, int64_t rollout_id, int64_t n
                     v, 2, err);
 }
 
-int store_rollout_create_actions(struct store *s, const struct rollout *r, const char *actor,
-                                 struct error *err)
+/* Inserts one inactive `scheduled` action (and its first status entry) per target
+ * of the rollout's groups that has none yet: every group at start, or one group
+ * (group_id >= 0) after a dynamic group took in new targets. */
+static int insert_scheduled_actions(struct store *s, const struct rollout *r, int64_t group_id,
+                                    const char *actor, struct error *err)
 {
-    int rc = cancel_other_scheduled(s, r->id, time_now_ms(), err);
-    if (rc < 0)
-        return rc;
-    struct db_stmt *st = db_prepare(
-        s->db,
-        "INSERT INTO actions (target_id, ds_id, action_type, forced_time, weight, status, active,"
-        " rollout_id, rollout_group_id, created_at, created_by, last_modified_at,"
-        " last_modified_by)"
-        " SELECT x.target_id, ?1, ?2, ?3, ?4, 'scheduled', 0, ?5, x.group_id, ?6, ?7, ?6, ?7"
-        " FROM rollout_group_targets x JOIN rollout_groups g ON g.id = x.group_id"
-        " WHERE g.rollout_id = ?5 ORDER BY g.position, x.target_id",
-        err);
+    /* The NOT EXISTS probe goes through actions(target_id, ...) so that it stays
+     * cheap for a dynamic group; at start no action of the rollout exists yet. */
+    const char *sql =
+        group_id < 0
+            ? "INSERT INTO actions (target_id, ds_id, action_type, forced_time, weight, status,"
+              " active, maintenance_schedule, maintenance_duration, maintenance_timezone,"
+              " rollout_id, rollout_group_id, created_at, created_by, last_modified_at,"
+              " last_modified_by)"
+              " SELECT x.target_id, ?1, ?2, ?3, ?4, 'scheduled', 0, ?8, ?9, ?10, ?5, x.group_id,"
+              " ?6, ?7, ?6, ?7 FROM rollout_group_targets x JOIN rollout_groups g ON"
+              " g.id = x.group_id WHERE g.rollout_id = ?5"
+              " ORDER BY g.position, x.target_id"
+            : "INSERT INTO actions (target_id, ds_id, action_type, forced_time, weight, status,"
+              " active, maintenance_schedule, maintenance_duration, maintenance_timezone,"
+              " rollout_id, rollout_group_id, created_at, created_by, last_modified_at,"
+              " last_modified_by)"
+              " SELECT x.target_id, ?1, ?2, ?3, ?4, 'scheduled', 0, ?8, ?9, ?10, ?5, x.group_id,"
+              " ?6, ?7, ?6, ?7 FROM rollout_group_targets x WHERE x.group_id = ?11"
+              " AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.target_id = x.target_id"
+              " AND a.rollout_group_id = ?11) ORDER BY x.target_id";
+    struct db_stmt *st = db_prepare(s->db, sql, err);
     if (!st)
         return -ERR_INTERNAL;
     int64_t now = time_now_ms();
@@ -67,14 +79,38 @@ int store_rollout_create_actions(struct store *s, const struct rollout *r, const
     db_bind_int(st, 5, r->id);
     db_bind_int(st, 6, now);
     db_bind_text(st, 7, actor);
-    if ((rc = db_run(st, err)) < 0)
+    db_bind_text(st, 8, r->maintenance_schedule);
+    db_bind_text(st, 9, r->maintenance_duration);
+    db_bind_text(st, 10, r->maintenance_timezone);
+    if (group_id >= 0)
+        db_bind_int(st, 11, group_id);
+    int rc = db_run(st, err);
+    if (rc < 0)
         return rc;
-    const int64_t v[] = {r->id, now};
+    const int64_t v[] = {group_id < 0 ? r->id : group_id, now};
     return run_ints(s,
-                    "INSERT INTO action_statuses (action_id, status, messages, occurred_at,"
-                    " reported_at) SELECT id, 'scheduled', '[\"Update Server: Scheduled by"
-                    " rollout\"]', ?2, ?2 FROM actions WHERE rollout_id = ?1",
+                    group_id < 0 ? "INSERT INTO action_statuses (action_id, status, messages,"
+                                   " occurred_at, reported_at) SELECT id, 'scheduled', '[\"Update"
+                                   " Server: Scheduled by rollout\"]', ?2, ?2 FROM actions"
+                                   " WHERE rollout_id = ?1"
+                                 : "INSERT INTO action_statuses (action_id, status, messages,"
+                                   " occurred_at, reported_at) SELECT id, 'scheduled', '[\"Update"
+                                   " Server: Scheduled by rollout\"]', ?2, ?2 FROM actions"
+                                   " WHERE rollout_group_id = ?1 AND status = 'scheduled'",
                     v, 2, err);
+}
+
+int store_rollout_create_actions(struct store *s, const struct rollout *r, const char *actor,
+                                 struct error *err)
+{
+    int rc = cancel_other_scheduled(s, r->id, time_now_ms(), err);
+    return rc < 0 ? rc : insert_scheduled_actions(s, r, -1, actor, err);
+}
+
+int store_rollout_create_group_actions(struct store *s, const struct rollout *r, int64_t group_id,
+                                       const char *actor, struct error *err)
+{
+    return insert_scheduled_actions(s, r, group_id, actor, err);
 }
 
 /* The other open actions of the group's targets move to canceling, except those of

@@ -12,14 +12,17 @@
     "r.id, r.name, r.description, r.target_filter_query, r.ds_id, r.status, r.action_type,"        \
     " r.forced_time, r.weight, r.start_at, r.confirmation_required, r.total_targets,"              \
     " (SELECT COUNT(*) FROM rollout_groups g WHERE g.rollout_id = r.id), r.deleted,"               \
-    " r.created_at, r.created_by, r.last_modified_at, r.last_modified_by"
+    " r.created_at, r.created_by, r.last_modified_at, r.last_modified_by, r.dynamic,"              \
+    " r.dynamic_suffix, r.dynamic_target_count, r.maintenance_schedule, r.maintenance_duration,"   \
+    " r.maintenance_timezone, r.approval_remark, r.approval_decided_by"
 
 #define GROUP_COLUMNS                                                                              \
     "g.id, g.rollout_id, g.position, g.name, g.description, g.target_filter_query,"                \
     " g.target_percentage, g.status, g.success_condition, g.success_expression,"                   \
     " g.success_action, g.success_action_expression, g.error_condition, g.error_expression,"       \
     " g.error_action, g.error_action_expression, g.success_done, g.confirmation_required,"         \
-    " g.total_targets, g.created_at, g.created_by, g.last_modified_at, g.last_modified_by"
+    " g.total_targets, g.created_at, g.created_by, g.last_modified_at, g.last_modified_by,"        \
+    " g.dynamic"
 
 static const struct sort_field rollout_sort_fields[] = {
     {"id", "r.id"},
@@ -80,6 +83,14 @@ static void read_rollout(struct db_stmt *st, struct arena *a, void *item)
     r->audit.created_by = arena_strdup(a, db_col_text(st, 15));
     r->audit.last_modified_at = db_col_int(st, 16);
     r->audit.last_modified_by = arena_strdup(a, db_col_text(st, 17));
+    r->dynamic = db_col_int(st, 18) != 0;
+    r->dynamic_suffix = arena_strdup(a, db_col_text(st, 19));
+    r->dynamic_target_count = db_col_int(st, 20);
+    r->maintenance_schedule = arena_strdup(a, db_col_text(st, 21));
+    r->maintenance_duration = arena_strdup(a, db_col_text(st, 22));
+    r->maintenance_timezone = arena_strdup(a, db_col_text(st, 23));
+    r->approval_remark = arena_strdup(a, db_col_text(st, 24));
+    r->approval_decided_by = arena_strdup(a, db_col_text(st, 25));
 }
 
 static void read_group(struct db_stmt *st, struct arena *a, void *item)
@@ -106,6 +117,7 @@ static void read_group(struct db_stmt *st, struct arena *a, void *item)
     g->audit.created_by = arena_strdup(a, db_col_text(st, 20));
     g->audit.last_modified_at = db_col_int(st, 21);
     g->audit.last_modified_by = arena_strdup(a, db_col_text(st, 22));
+    g->dynamic = db_col_int(st, 23) != 0;
 }
 
 /* ---- creation ---- */
@@ -116,8 +128,10 @@ int store_rollout_create(struct store *s, struct rollout *r, const char *actor, 
         s->db,
         "INSERT INTO rollouts (name, description, target_filter_query, ds_id, status,"
         " action_type, forced_time, weight, start_at, confirmation_required, created_at,"
-        " created_by, last_modified_at, last_modified_by)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11, ?12) RETURNING id",
+        " created_by, last_modified_at, last_modified_by, dynamic, dynamic_suffix,"
+        " dynamic_target_count, maintenance_schedule, maintenance_duration,"
+        " maintenance_timezone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11,"
+        " ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
         err);
     if (!st)
         return -ERR_INTERNAL;
@@ -134,6 +148,12 @@ int store_rollout_create(struct store *s, struct rollout *r, const char *actor, 
     db_bind_int(st, 10, r->confirmation_required);
     db_bind_int(st, 11, now);
     db_bind_text(st, 12, actor);
+    db_bind_int(st, 13, r->dynamic);
+    db_bind_text(st, 14, r->dynamic ? r->dynamic_suffix : NULL);
+    db_bind_opt_int(st, 15, r->dynamic ? r->dynamic_target_count : -1);
+    db_bind_text(st, 16, r->maintenance_schedule);
+    db_bind_text(st, 17, r->maintenance_duration);
+    db_bind_text(st, 18, r->maintenance_timezone);
     int rc = db_step(st, err);
     if (rc == DB_ROW) {
         r->id = db_col_int(st, 0);
@@ -156,8 +176,8 @@ int store_rollout_group_create(struct store *s, struct rollout_group *g, const c
         " target_filter_query, target_percentage, status, success_condition, success_expression,"
         " success_action, success_action_expression, error_condition, error_expression,"
         " error_action, error_action_expression, confirmation_required, created_at, created_by,"
-        " last_modified_at, last_modified_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-        " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?17, ?18) RETURNING id",
+        " last_modified_at, last_modified_by, dynamic) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?17, ?18, ?19) RETURNING id",
         err);
     if (!st)
         return -ERR_INTERNAL;
@@ -180,6 +200,7 @@ int store_rollout_group_create(struct store *s, struct rollout_group *g, const c
     db_bind_int(st, 16, g->confirmation_required);
     db_bind_int(st, 17, now);
     db_bind_text(st, 18, actor);
+    db_bind_int(st, 19, g->dynamic);
     int rc = db_step(st, err);
     if (rc == DB_ROW) {
         g->id = db_col_int(st, 0);
@@ -271,6 +292,44 @@ int store_rollout_fill_group(struct store *s, const struct rollout *r,
     if (rc == 0) {
         db_bind_int(st, 1, g->id);
         db_bind_int(st, bind_free(st, 2, &rf, &gf, created_before, r->id, r->ds_id), limit);
+        rc = db_run(st, err);
+        st = NULL;
+        *added = rc == 0 ? db_changes(s->db) : 0;
+    }
+    db_done(st);
+    arena_free(&a);
+    return rc;
+}
+
+int store_rollout_fill_dynamic_group(struct store *s, const struct rollout *r,
+                                     const struct rollout_group *g, int64_t limit, int64_t *added,
+                                     struct error *err)
+{
+    struct arena a;
+    arena_init(&a);
+    const char *clause;
+    struct filter_sql rf, gf;
+    *added = 0;
+    int rc = free_targets_clause(r, NULL, &a, &clause, &rf, &gf, err);
+    struct db_stmt *st = NULL;
+    /* Any creation time; not a target busy with a more important action (hawkBit
+     * leaves targets with overriding actions alone). */
+    if (rc == 0 &&
+        !(st = db_prepare_temp(
+              s->db,
+              arena_sprintf(&a,
+                            "INSERT INTO rollout_group_targets (group_id, target_id) SELECT ?,"
+                            " t.id%s AND NOT EXISTS (SELECT 1 FROM actions o WHERE"
+                            " o.target_id = t.id AND o.active = 1 AND COALESCE(o.weight, 1000)"
+                            " > ?) ORDER BY t.id LIMIT ?",
+                            clause),
+              err)))
+        rc = -ERR_INTERNAL;
+    if (rc == 0) {
+        db_bind_int(st, 1, g->id);
+        int idx = bind_free(st, 2, &rf, &gf, INT64_MAX, r->id, r->ds_id);
+        db_bind_int(st, idx, r->weight);
+        db_bind_int(st, idx + 1, limit);
         rc = db_run(st, err);
         st = NULL;
         *added = rc == 0 ? db_changes(s->db) : 0;
@@ -385,6 +444,42 @@ int store_rollout_set_status(struct store *s, int64_t id, const char *status, co
     db_bind_text(st, 3, actor);
     db_bind_int(st, 4, id);
     return db_run(st, err);
+}
+
+int store_rollout_set_approval(struct store *s, int64_t id, const char *status, const char *remark,
+                               const char *actor, struct error *err)
+{
+    struct db_stmt *st = db_prepare(s->db,
+                                    "UPDATE rollouts SET status = ?, approval_remark = ?,"
+                                    " approval_decided_by = ?, last_modified_at = ?,"
+                                    " last_modified_by = ? WHERE id = ?",
+                                    err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, status);
+    db_bind_text(st, 2, remark);
+    db_bind_text(st, 3, actor);
+    db_bind_int(st, 4, time_now_ms());
+    db_bind_text(st, 5, actor);
+    db_bind_int(st, 6, id);
+    return db_run(st, err);
+}
+
+int store_rollout_dynamic_due(struct store *s, int64_t id, int64_t now, int64_t interval_ms,
+                              bool *due, struct error *err)
+{
+    struct db_stmt *st = db_prepare(s->db,
+                                    "UPDATE rollouts SET dynamic_checked_at = ?1"
+                                    " WHERE id = ?2 AND dynamic_checked_at <= ?1 - ?3",
+                                    err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_int(st, 1, now);
+    db_bind_int(st, 2, id);
+    db_bind_int(st, 3, interval_ms);
+    int rc = db_run(st, err);
+    *due = rc == 0 && db_changes(s->db) == 1;
+    return rc;
 }
 
 int store_rollout_delete(struct store *s, int64_t id, const char *actor, struct error *err)

@@ -8,10 +8,12 @@
 #include "store/store.h"
 
 /** Inserts r (name, description, target_filter_query, ds_id, status, action_type,
- * forced_time, weight, start_at, confirmation_required) and sets its id and audit.
+ * forced_time, weight, start_at, confirmation_required, the dynamic template and the
+ * maintenance window) and sets its id and audit.
  * ERR_EXISTS for a duplicate name. */
 int store_rollout_create(struct store *s, struct rollout *r, const char *actor, struct error *err);
-/** Inserts group g of rollout g->rollout_id and sets its id. */
+/** Inserts group g of rollout g->rollout_id (position, name, rules, dynamic, ...) and
+ * sets its id. */
 int store_rollout_group_create(struct store *s, struct rollout_group *g, const char *actor,
                                struct error *err);
 /** Counts the targets matching the rollout query and the group query (NULL = none),
@@ -23,6 +25,12 @@ int store_rollout_count_free(struct store *s, const struct rollout *r, const cha
 int store_rollout_fill_group(struct store *s, const struct rollout *r,
                              const struct rollout_group *g, int64_t created_before, int64_t limit,
                              bool random_order, int64_t *added, struct error *err);
+/** A running dynamic group takes in up to `limit` targets matching the rollout query
+ * now (whenever created) that no group of the rollout holds and that have no open
+ * action of a higher weight, oldest first; *added gets the number. */
+int store_rollout_fill_dynamic_group(struct store *s, const struct rollout *r,
+                                     const struct rollout_group *g, int64_t limit, int64_t *added,
+                                     struct error *err);
 /** Cancels every action of a rollout that has not started (status scheduled) and
  * marks its scheduled groups finished (the `ABORT` error action). */
 int store_rollout_cancel_scheduled(struct store *s, int64_t rollout_id, struct error *err);
@@ -41,6 +49,14 @@ int store_rollout_update(struct store *s, int64_t id, const char *name, const ch
                          const char *actor, struct error *err);
 int store_rollout_set_status(struct store *s, int64_t id, const char *status, const char *actor,
                              struct error *err);
+/** Sets the status an approval decision leads to, with its remark and who decided. */
+int store_rollout_set_approval(struct store *s, int64_t id, const char *status, const char *remark,
+                               const char *actor, struct error *err);
+/** Whether a dynamic rollout is due for looking for new targets: true at most once per
+ * interval_ms (the check time is claimed in the database, so several instances
+ * agree). */
+int store_rollout_dynamic_due(struct store *s, int64_t id, int64_t now, int64_t interval_ms,
+                              bool *due, struct error *err);
 /** Marks the rollout deleted and removes its actions that never started. */
 int store_rollout_delete(struct store *s, int64_t id, const char *actor, struct error *err);
 
@@ -63,6 +79,9 @@ int store_rollout_counts(struct store *s, int64_t rollout_id, int64_t group_id,
 /** One inactive `scheduled` action per target of every group of the rollout. */
 int store_rollout_create_actions(struct store *s, const struct rollout *r, const char *actor,
                                  struct error *err);
+/** The scheduled actions of the targets a (dynamic) group took in since the last call. */
+int store_rollout_create_group_actions(struct store *s, const struct rollout *r, int64_t group_id,
+                                       const char *actor, struct error *err);
 /** Starts a group's actions (hawkBit reference d.4): other open actions of its
  * targets move to canceling (unless their set is a required migration step), a
  * target that already has the set assigned gets its action closed as finished,

@@ -1,21 +1,95 @@
 #include "util/hash.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* The three digests of an upload cost more CPU than receiving and writing it, so
+ * they run beside the caller: bytes are copied into a few fixed chunks that two
+ * lanes hash in order (MD5, the slowest, alone; SHA-1 and SHA-256 together). Memory
+ * stays at SLOTS chunks whatever the stream's length; a stream shorter than one
+ * chunk is hashed in the caller's thread without starting any. */
+#define SLOTS 4
+#define SLOT_BYTES (256 * 1024)
+#define LANES 2
+
+struct slot {
+    unsigned char *data;
+    size_t len;
+    int pending; /* lanes that have yet to hash it; the caller refills it at 0 */
+};
+
+struct lane {
+    struct multihash *h;
+    pthread_t thread;
+    uint64_t done; /* chunks hashed */
+};
 
 struct multihash {
     EVP_MD_CTX *md5, *sha1, *sha256;
+    unsigned char *buffer; /* the SLOTS chunks */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct slot slots[SLOTS];
+    struct lane lanes[LANES];
+    uint64_t published; /* chunks handed to the lanes */
+    size_t fill;        /* bytes in the chunk being filled, slots[published % SLOTS] */
+    bool started;       /* the lane threads run */
+    bool inline_only;   /* threads could not start: the caller hashes everything */
+    bool ended, abandoned;
 };
+
+static void hash_lane(struct multihash *h, int lane, const void *data, size_t len)
+{
+    if (lane == 0) {
+        EVP_DigestUpdate(h->md5, data, len);
+    } else {
+        EVP_DigestUpdate(h->sha1, data, len);
+        EVP_DigestUpdate(h->sha256, data, len);
+    }
+}
+
+static void *lane_main(void *arg)
+{
+    struct lane *l = arg;
+    struct multihash *h = l->h;
+    int lane = (int)(l - h->lanes);
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        while (l->done >= h->published && !h->ended && !h->abandoned)
+            pthread_cond_wait(&h->changed, &h->lock);
+        if (h->abandoned || l->done >= h->published)
+            break;
+        struct slot *s = &h->slots[l->done % SLOTS];
+        pthread_mutex_unlock(&h->lock);
+        hash_lane(h, lane, s->data, s->len); /* the caller leaves s alone until pending is 0 */
+        pthread_mutex_lock(&h->lock);
+        s->pending--;
+        l->done++;
+        pthread_cond_broadcast(&h->changed);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
 
 struct multihash *multihash_new(void)
 {
     struct multihash *h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->changed, NULL);
     h->md5 = EVP_MD_CTX_new();
     h->sha1 = EVP_MD_CTX_new();
     h->sha256 = EVP_MD_CTX_new();
-    if (!h->md5 || !h->sha1 || !h->sha256 || !EVP_DigestInit_ex(h->md5, EVP_md5(), NULL) ||
+    h->buffer = malloc((size_t)SLOTS * SLOT_BYTES);
+    for (int i = 0; h->buffer && i < SLOTS; i++)
+        h->slots[i].data = h->buffer + (size_t)i * SLOT_BYTES;
+    if (!h->buffer || !h->md5 || !h->sha1 || !h->sha256 ||
+        !EVP_DigestInit_ex(h->md5, EVP_md5(), NULL) ||
         !EVP_DigestInit_ex(h->sha1, EVP_sha1(), NULL) ||
         !EVP_DigestInit_ex(h->sha256, EVP_sha256(), NULL)) {
         multihash_free(h);
@@ -24,13 +98,76 @@ struct multihash *multihash_new(void)
     return h;
 }
 
-void multihash_update(struct multihash *h, const void *data, size_t len)
+static void start_lanes(struct multihash *h)
 {
-    EVP_DigestUpdate(h->md5, data, len);
-    EVP_DigestUpdate(h->sha1, data, len);
-    EVP_DigestUpdate(h->sha256, data, len);
+    int started = 0;
+    for (; started < LANES; started++) {
+        h->lanes[started].h = h;
+        if (pthread_create(&h->lanes[started].thread, NULL, lane_main, &h->lanes[started]) != 0)
+            break;
+    }
+    if (started == LANES) {
+        h->started = true;
+        return;
+    }
+    /* Not enough threads: stop those that run and hash in the caller from now on. */
+    pthread_mutex_lock(&h->lock);
+    h->abandoned = true;
+    pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+    for (int i = 0; i < started; i++)
+        pthread_join(h->lanes[i].thread, NULL);
+    h->inline_only = true;
 }
 
+/* Hands the filled chunk to the lanes (or hashes it here when they cannot run). */
+static void publish(struct multihash *h)
+{
+    struct slot *s = &h->slots[h->published % SLOTS];
+    if (!h->started && !h->inline_only)
+        start_lanes(h);
+    if (h->inline_only) {
+        hash_lane(h, 0, s->data, h->fill);
+        hash_lane(h, 1, s->data, h->fill);
+        h->fill = 0;
+        return;
+    }
+    pthread_mutex_lock(&h->lock);
+    s->len = h->fill;
+    s->pending = LANES;
+    h->published++;
+    pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+    h->fill = 0;
+}
+
+/* The chunk to fill next, once the lanes are done with it. */
+static struct slot *fill_slot(struct multihash *h)
+{
+    struct slot *s = &h->slots[h->published % SLOTS];
+    if (h->fill == 0 && h->started) {
+        pthread_mutex_lock(&h->lock);
+        while (s->pending > 0)
+            pthread_cond_wait(&h->changed, &h->lock);
+        pthread_mutex_unlock(&h->lock);
+    }
+    return s;
+}
+
+void multihash_update(struct multihash *h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    while (len > 0) {
+        struct slot *s = fill_slot(h);
+        size_t n = len < SLOT_BYTES - h->fill ? len : SLOT_BYTES - h->fill;
+        memcpy(s->data + h->fill, p, n);
+        h->fill += n;
+        p += n;
+        len -= n;
+        if (h->fill == SLOT_BYTES)
+            publish(h);
+    }
+}
 static void to_hex(const unsigned char *md, unsigned int n, char *out)
 {
     static const char hex[] = "0123456789abcdef";
@@ -49,8 +186,33 @@ static void final_hex(EVP_MD_CTX *ctx, char *out)
     to_hex(md, n, out);
 }
 
+/* Lets the lanes finish what was published (or, abandoning, stop at once) and
+ * waits for them. */
+static void stop_lanes(struct multihash *h, bool abandon)
+{
+    if (!h->started)
+        return;
+    pthread_mutex_lock(&h->lock);
+    h->ended = true;
+    h->abandoned = abandon;
+    pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+    for (int i = 0; i < LANES; i++)
+        pthread_join(h->lanes[i].thread, NULL);
+    h->started = false;
+}
+
 void multihash_final(struct multihash *h, struct multihash_hex *out)
 {
+    if (h->started && h->fill > 0)
+        publish(h);
+    stop_lanes(h, false);
+    if (h->fill > 0) { /* the lanes never started, or could not */
+        const unsigned char *rest = h->slots[h->published % SLOTS].data;
+        hash_lane(h, 0, rest, h->fill);
+        hash_lane(h, 1, rest, h->fill);
+        h->fill = 0;
+    }
     final_hex(h->md5, out->md5);
     final_hex(h->sha1, out->sha1);
     final_hex(h->sha256, out->sha256);
@@ -60,9 +222,13 @@ void multihash_free(struct multihash *h)
 {
     if (!h)
         return;
+    stop_lanes(h, true);
     EVP_MD_CTX_free(h->md5);
     EVP_MD_CTX_free(h->sha1);
     EVP_MD_CTX_free(h->sha256);
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->changed);
+    free(h->buffer);
     free(h);
 }
 

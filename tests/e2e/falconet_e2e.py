@@ -96,6 +96,7 @@ class Server:
         env["FALCONET_ADMIN_PASSWORD"] = self.password
         # DDI "last seen" is buffered and flushed in batches; flush often so tests see it quickly
         env.setdefault("FALCONET_DDI_FLUSH_INTERVAL_MS", "200")
+        env.setdefault("FALCONET_ROLLOUT_DYNAMIC_CHECK_INTERVAL_MS", "300")
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir],

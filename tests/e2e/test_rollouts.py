@@ -160,9 +160,14 @@ def test_approval_workflow(api):
         second = expect_json(_create(api, tag, ds["id"]), 201)
     assert first["status"] == "waiting_for_approval"
     assert_error(api.post(f"/rollouts/{first['id']}/start"), 400, ERR + "rollout.illegalState")
-    assert expect_json(api.post(f"/rollouts/{first['id']}/approve",
-                                params={"remark": "ok"}), 200)["status"] == "ready"
-    assert expect_json(api.post(f"/rollouts/{second['id']}/deny"), 200)["status"] == "approval_denied"
+    approved = expect_json(api.post(f"/rollouts/{first['id']}/approve",
+                                    params={"remark": "checked by QA"}), 200)
+    assert approved["status"] == "ready"
+    assert (approved["approvalRemark"], approved["approveDecidedBy"]) == ("checked by QA", "admin")
+    assert "approvalRemark" not in second
+    denied = expect_json(api.post(f"/rollouts/{second['id']}/deny"), 200)
+    assert denied["status"] == "approval_denied" and "approvalRemark" not in denied
+    assert denied["approveDecidedBy"] == "admin"
     assert_error(api.post(f"/rollouts/{second['id']}/approve"), 400, ERR + "rollout.illegalState")
     assert expect_json(api.post(f"/rollouts/{first['id']}/start"), 200)["status"] == "running"
 
@@ -337,3 +342,97 @@ def test_stop_and_update(api):
     assert counts["cancelled"] == 2 and counts["scheduled"] == 0 and counts["running"] == 2
     assert_error(api.post(f"/rollouts/{rid}/stop"), 400, ERR + "rollout.illegalState")
     assert_error(api.post(f"/rollouts/{rid}/resume"), 400, ERR + "rollout.illegalState")
+
+
+def _register(api, cid):
+    return new_device(api, controllerId=cid)
+
+
+def test_dynamic_rollout_picks_up_devices_registered_after_start(api):
+    """hawkBit d.5: after its static group a dynamic rollout keeps taking in matching
+    devices, in groups of the template's size, also devices registered after start."""
+    tag, devices = _fleet(api, 2)
+    by_id = {t["controllerId"]: d for t, d in devices}
+    ds, _ = api.complete_ds()
+    body = expect_json(_create(api, tag, ds["id"], dynamic=True, amountGroups=1,
+                               successCondition={"expression": "100"},
+                               dynamicGroupTemplate={"nameSuffix": "-dyn", "targetCount": 2}), 201)
+    assert body["dynamic"] is True and body["status"] == "ready"
+    assert body["dynamicGroupTemplate"] == {"nameSuffix": "-dyn", "targetCount": 2}
+    rid = body["id"]
+    groups = _groups(api, rid)
+    assert [(g["name"], g["dynamic"], g["totalTargets"]) for g in groups] == [
+        ("group-1", False, 2), ("group-2-dyn", True, 0)]
+    expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+    _report(by_id, list(by_id))
+    wait_until(lambda: _groups(api, rid)[1]["status"] == "running", what="dynamic group started")
+
+    late = [_register(api, f"ro-{tag}-late{i}") for i in range(3)]
+    late_by_id = {t["controllerId"]: d for t, d in late}
+    wait_until(lambda: len(_groups(api, rid)) == 3 and _groups(api, rid)[1]["totalTargets"] == 2,
+               what="dynamic group filled and the next one appended")
+    g2, g3 = _groups(api, rid)[1:]
+    members = _group_targets(api, rid, g2["id"])
+    assert sorted(members) == [f"ro-{tag}-late0", f"ro-{tag}-late1"]
+    assert (g3["name"], g3["dynamic"], g3["status"]) == ("group-3-dyn", True, "scheduled")
+    assert expect_json(api.get(f"/targets/{members[0]}"), 200)["updateStatus"] == "pending"
+    _report(late_by_id, members)
+    # The full group succeeded: the third one starts and takes the last late device.
+    wait_until(lambda: _groups(api, rid)[2]["totalTargets"] == 1, what="third group filled")
+    assert _group_targets(api, rid, g3["id"]) == [f"ro-{tag}-late2"]
+    _report(late_by_id, [f"ro-{tag}-late2"])
+    # A dynamic rollout never finishes on its own; its last group keeps waiting.
+    rollout = expect_json(api.get(f"/rollouts/{rid}"), 200)
+    assert rollout["status"] == "running" and rollout["totalTargets"] == 5
+    wait_until(lambda: expect_json(api.get(f"/rollouts/{rid}"), 200)
+               ["totalTargetsPerStatus"]["finished"] == 5, what="all five finished")
+    assert _status(api, rid) == "running"
+    expect_json(api.post(f"/rollouts/{rid}/stop"), 200)
+
+
+def test_dynamic_rollout_with_only_dynamic_groups(api):
+    tag, devices = _fleet(api, 3)
+    ds, _ = api.complete_ds()
+    assert_error(_create(api, tag, ds["id"], dynamic=True, amountGroups=0), 400)
+    assert_error(_create(api, tag, ds["id"], dynamic=True,
+                         groups=[{"name": "a", "targetPercentage": 100}]), 400)
+    assert_error(_create(api, tag, ds["id"], dynamic=True, amountGroups=0,
+                         dynamicGroupTemplate={"targetCount": 0}), 400)
+    # Matching nothing yet is fine for a dynamic rollout.
+    empty = expect_json(_create(api, f"nobody-{uid()}", ds["id"], dynamic=True, amountGroups=0,
+                                dynamicGroupTemplate={"targetCount": 5}), 201)
+    assert empty["totalTargets"] == 0 and empty["status"] == "ready"
+    body = expect_json(_create(api, tag, ds["id"], dynamic=True, amountGroups=0,
+                               dynamicGroupTemplate={"targetCount": 10}), 201)
+    rid = body["id"]
+    assert [g["name"] for g in _groups(api, rid)] == ["group-1"]
+    expect_json(api.post(f"/rollouts/{rid}/start"), 200)
+    # The existing targets join the dynamic group on the scheduler's next look.
+    wait_until(lambda: _groups(api, rid)[0]["totalTargets"] == 3, what="dynamic group filled")
+    by_id = {t["controllerId"]: d for t, d in devices}
+    assert all("deploymentBase" in d.links() for d in by_id.values())
+
+
+def test_rollout_maintenance_window_reaches_every_action(api):
+    tag, devices = _fleet(api, 2)
+    ds, _ = api.complete_ds()
+    window = {"schedule": "0 0 3 * * ?", "duration": "01:00:00", "timezone": "+00:00"}
+    assert_error(_create(api, tag, ds["id"], maintenanceWindow={"schedule": "0 0 3 * * ?"}),
+                 400, ERR + "maintenanceScheduleInvalid")
+    assert_error(_create(api, tag, ds["id"], maintenanceWindow={**window, "schedule": "bad"}),
+                 400, ERR + "maintenanceScheduleInvalid")
+    body = expect_json(_create(api, tag, ds["id"], maintenanceWindow=window), 201)
+    assert {k: body["maintenanceWindow"][k] for k in window} == window
+    assert body["maintenanceWindow"]["nextStartAt"] > 0
+    expect_json(api.post(f"/rollouts/{body['id']}/start"), 200)
+    target, dev = devices[0]
+    actions = expect_json(api.get(f"/targets/{target['controllerId']}/actions"), 200)["content"]
+    action = expect_json(api.get(f"/targets/{target['controllerId']}/actions/{actions[0]['id']}"),
+                         200)
+    assert action["maintenanceWindow"]["schedule"] == window["schedule"]
+    href = wait_until(lambda: dev.links().get("deploymentBase"), what="deployment link")
+    deployment = expect_json(dev.get(href), 200)["deployment"]
+    # 03:00-04:00 UTC: outside it the device may download but not install.
+    assert deployment["maintenanceWindow"] in ("available", "unavailable")
+    if deployment["maintenanceWindow"] == "unavailable":
+        assert deployment["update"] == "skip"

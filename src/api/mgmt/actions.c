@@ -32,20 +32,18 @@ static void write_ds_summary(struct jw *w, struct request *req, int64_t ds_id)
     jw_obj_end(w);
 }
 
-/* hawkBit's MgmtMaintenanceWindow: the stored window plus nextStartAt (ms), the start
- * of the window open now or else of the next one; absent when none is left. */
-static void write_maintenance(struct jw *w, const struct action *x)
+void mgmt_write_maintenance_window(struct jw *w, const char *schedule, const char *duration,
+                                   const char *timezone)
 {
-    if (!x->maintenance_schedule)
+    if (!schedule)
         return;
     struct maintenance_state st;
-    maintenance_state(x->maintenance_schedule, x->maintenance_duration, x->maintenance_timezone,
-                      time_now_ms(), &st);
+    maintenance_state(schedule, duration, timezone, time_now_ms(), &st);
     jw_key(w, "maintenanceWindow");
     jw_obj_begin(w);
-    jw_kv_str(w, "schedule", x->maintenance_schedule);
-    jw_kv_str(w, "duration", x->maintenance_duration);
-    jw_kv_str(w, "timezone", x->maintenance_timezone);
+    jw_kv_str(w, "schedule", schedule);
+    jw_kv_str(w, "duration", duration);
+    jw_kv_str(w, "timezone", timezone);
     if (!st.lapsed)
         jw_kv_int(w, "nextStartAt", st.window_start_ms);
     jw_obj_end(w);
@@ -86,7 +84,8 @@ void mgmt_write_action(struct jw *w, struct request *req, const struct action *x
     if (x->last_status_code != ACTION_STATUS_NO_CODE)
         jw_kv_int(w, "lastStatusCode", x->last_status_code);
     jw_kv_str_opt(w, "externalRef", x->external_ref);
-    write_maintenance(w, x);
+    mgmt_write_maintenance_window(w, x->maintenance_schedule, x->maintenance_duration,
+                                  x->maintenance_timezone);
     if (full)
         write_ds_summary(w, req, x->ds_id);
     write_action_links(w, req, x, full);

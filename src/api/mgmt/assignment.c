@@ -1,6 +1,7 @@
 /* Assigning distribution sets: POST /targets/{c}/assignedDS (one object or an
  * array, `id` = set id) and POST /distributionsets/{id}/assignedTargets (array,
  * `id` = controllerId). Both answer MgmtTargetAssignmentResponseBody. */
+#include "api/mgmt/body_read.h"
 #include "api/mgmt/common.h"
 
 #include "core/deployment.h"
@@ -15,29 +16,17 @@ static bool read_options(struct request *req, struct json_value *o, struct assig
     struct error e;
     as->forcetime = -1;
     as->weight = -1;
-    struct json_value *window = json_get(o, "maintenanceWindow");
     if (json_member_string(o, "type", &as->type, &e) < 0 ||
         json_member_int(o, "forcetime", &as->forcetime, &e) < 0 ||
         json_member_int(o, "weight", &as->weight, &e) < 0 ||
         json_member_bool(o, "confirmationRequired", &as->confirmation_required, &e) < 0 ||
-        (window && json_kind(window) != JSON_NULL && json_kind(window) != JSON_OBJECT &&
-         err_set(&e, ERR_INVALID, "rest.body.notReadable", "maintenanceWindow must be an object") <
-             0) ||
-        json_member_string(window, "schedule", &as->maintenance_schedule, &e) < 0 ||
-        json_member_string(window, "duration", &as->maintenance_duration, &e) < 0 ||
-        json_member_string(window, "timezone", &as->maintenance_timezone, &e) < 0) {
+        mgmt_read_maintenance_window(o, &req->arena, &as->maintenance_schedule,
+                                     &as->maintenance_duration, &as->maintenance_timezone,
+                                     &e) < 0) {
         api_reply_error(req, &e);
         return false;
     }
-    /* hawkBit reads a window of three empty strings as no window at all. */
-    if (as->maintenance_schedule && as->maintenance_duration && as->maintenance_timezone &&
-        !as->maintenance_schedule[0] && !as->maintenance_duration[0] &&
-        !as->maintenance_timezone[0])
-        as->maintenance_schedule = as->maintenance_duration = as->maintenance_timezone = NULL;
     as->type = arena_strdup(&req->arena, as->type);
-    as->maintenance_schedule = arena_strdup(&req->arena, as->maintenance_schedule);
-    as->maintenance_duration = arena_strdup(&req->arena, as->maintenance_duration);
-    as->maintenance_timezone = arena_strdup(&req->arena, as->maintenance_timezone);
     return true;
 }
 

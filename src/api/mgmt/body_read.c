@@ -97,3 +97,27 @@ bool mgmt_body_id_list(struct request *req, const struct json_value *arr, const 
     *n = len;
     return true;
 }
+
+int mgmt_read_maintenance_window(const struct json_value *obj, struct arena *a,
+                                 const char **schedule, const char **duration,
+                                 const char **timezone, struct error *err)
+{
+    const struct json_value *window = json_get(obj, "maintenanceWindow");
+    const char *sc = NULL, *du = NULL, *tz = NULL;
+    *schedule = *duration = *timezone = NULL;
+    if (!window || json_kind(window) == JSON_NULL)
+        return 0;
+    if (json_kind(window) != JSON_OBJECT)
+        return err_set(err, ERR_INVALID, NOT_READABLE, "maintenanceWindow must be an object");
+    int rc;
+    if ((rc = json_member_string(window, "schedule", &sc, err)) < 0 ||
+        (rc = json_member_string(window, "duration", &du, err)) < 0 ||
+        (rc = json_member_string(window, "timezone", &tz, err)) < 0)
+        return rc;
+    if (sc && du && tz && !*sc && !*du && !*tz)
+        return 0;
+    *schedule = arena_strdup(a, sc);
+    *duration = arena_strdup(a, du);
+    *timezone = arena_strdup(a, tz);
+    return 0;
+}

@@ -28,4 +28,12 @@ bool mgmt_body_id_list(struct request *req, const struct json_value *arr, const 
 /** The integer member "id" of obj, which must be present. */
 bool mgmt_body_id(struct request *req, const struct json_value *obj, int64_t *id);
 
+/** The member "maintenanceWindow" {schedule, duration, timezone} of obj as arena
+ * copies; absent, null or three empty strings (as hawkBit reads them) leave all three
+ * NULL. Unlike the readers above it does not reply: -ERR_INVALID in *err. Whether the
+ * window is complete and valid is core's question (maintenance_check_optional). */
+int mgmt_read_maintenance_window(const struct json_value *obj, struct arena *a,
+                                 const char **schedule, const char **duration,
+                                 const char **timezone, struct error *err);
+
 #endif

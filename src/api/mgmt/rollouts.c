@@ -1,5 +1,6 @@
 /* /rest/v1/rollouts: create, list, read, start, pause, resume, delete, and the
  * deploy groups with their targets (reference c.10, d). */
+#include "api/mgmt/body_read.h"
 #include "api/mgmt/common.h"
 #include "api/mgmt/views.h"
 
@@ -61,7 +62,18 @@ static void write_rollout(struct jw *w, struct request *req, const struct rollou
     jw_kv_bool(w, "deleted", r->deleted);
     jw_kv_str(w, "type", r->action_type);
     jw_kv_int(w, "weight", r->weight);
-    jw_kv_bool(w, "dynamic", false);
+    jw_kv_bool(w, "dynamic", r->dynamic);
+    if (r->dynamic) {
+        jw_key(w, "dynamicGroupTemplate");
+        jw_obj_begin(w);
+        jw_kv_str(w, "nameSuffix", r->dynamic_suffix ? r->dynamic_suffix : "");
+        jw_kv_int(w, "targetCount", r->dynamic_target_count);
+        jw_obj_end(w);
+    }
+    jw_kv_str_opt(w, "approvalRemark", r->approval_remark);
+    jw_kv_str_opt(w, "approveDecidedBy", r->approval_decided_by);
+    mgmt_write_maintenance_window(w, r->maintenance_schedule, r->maintenance_duration,
+                                  r->maintenance_timezone);
     jw_key(w, "_links");
     jw_obj_begin(w);
     api_write_link(w, req, "self", MGMT "/rollouts/%lld", id);
@@ -97,7 +109,7 @@ static void write_group(struct jw *w, struct request *req, const struct rollout_
     jw_key(w, "targetPercentage");
     jw_raw(w, arena_sprintf(&req->arena, "%.4g", g->target_percentage));
     jw_kv_int(w, "id", g->id);
-    jw_kv_bool(w, "dynamic", false);
+    jw_kv_bool(w, "dynamic", g->dynamic);
     jw_kv_str(w, "status", g->status);
     jw_kv_int(w, "totalTargets", g->total_targets);
     struct rollout_counts k;
@@ -192,6 +204,23 @@ static int read_group_spec(const struct json_value *o, struct rollout_group_spec
     return read_rules(o, &g->success, &g->error, err);
 }
 
+/* "dynamicGroupTemplate": {"nameSuffix", "targetCount"}; read only for a dynamic
+ * rollout (hawkBit ignores it otherwise). */
+static int read_dynamic_template(const struct json_value *o, struct rollout *r, struct error *err)
+{
+    const struct json_value *t = json_get(o, "dynamicGroupTemplate");
+    if (!r->dynamic || !t || json_kind(t) == JSON_NULL)
+        return 0;
+    if (json_kind(t) != JSON_OBJECT)
+        return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                       "dynamicGroupTemplate must be an object");
+    int rc = json_member_string(t, "nameSuffix", &r->dynamic_suffix, err);
+    if (rc >= 0 && (rc = json_member_int(t, "targetCount", &r->dynamic_target_count, err)) == 0)
+        return err_set(err, ERR_INVALID, "rest.body.notReadable",
+                       "dynamicGroupTemplate.targetCount is required");
+    return rc < 0 ? rc : 0;
+}
+
 static int read_spec(struct request *req, const struct json_value *o, struct rollout_spec *spec,
                      struct error *err)
 {
@@ -201,7 +230,7 @@ static int read_spec(struct request *req, const struct json_value *o, struct rol
     r->weight = 1000;
     r->action_type = "forced";
     spec->amount_groups = -1;
-    bool dynamic = false;
+    r->dynamic_target_count = ROLLOUT_DYNAMIC_COUNT_UNSET;
     int rc;
     if (json_kind(o) != JSON_OBJECT)
         return err_set(err, ERR_INVALID, "rest.body.notReadable", "Expected a rollout object");
@@ -214,14 +243,15 @@ static int read_spec(struct request *req, const struct json_value *o, struct rol
         (rc = json_member_int(o, "startAt", &r->start_at, err)) < 0 ||
         (rc = json_member_int(o, "weight", &r->weight, err)) < 0 ||
         (rc = json_member_bool(o, "confirmationRequired", &r->confirmation_required, err)) < 0 ||
-        (rc = json_member_bool(o, "dynamic", &dynamic, err)) < 0 ||
+        (rc = json_member_bool(o, "dynamic", &r->dynamic, err)) < 0 ||
         (rc = json_member_bool(o, "randomTargetOrder", &spec->random_order, err)) < 0 ||
         (rc = json_member_int(o, "amountGroups", &spec->amount_groups, err)) < 0 ||
-        (rc = read_rules(o, &spec->success, &spec->error, err)) < 0)
+        (rc = read_rules(o, &spec->success, &spec->error, err)) < 0 ||
+        (rc = mgmt_read_maintenance_window(o, &req->arena, &r->maintenance_schedule,
+                                           &r->maintenance_duration, &r->maintenance_timezone,
+                                           err)) < 0 ||
+        (rc = read_dynamic_template(o, r, err)) < 0)
         return rc;
-    if (dynamic)
-        return err_set(err, ERR_INVALID, "rest.body.notReadable",
-                       "Dynamic rollouts are not supported yet");
     if (!json_get(o, "distributionSetId"))
         return err_set(err, ERR_INVALID, "rest.body.notReadable", "distributionSetId is required");
     const char *t = r->action_type;
@@ -323,24 +353,29 @@ static void trigger_next(struct request *req)
     change(req, rollout_trigger_next);
 }
 
-static int approve(struct store *s, int64_t id, const char *actor, struct error *err)
+/* approve / deny with an optional ?remark= kept on the rollout. */
+static void decide(struct request *req, bool approve)
 {
-    return rollout_approve(s, id, true, actor, err);
-}
-
-static int deny(struct store *s, int64_t id, const char *actor, struct error *err)
-{
-    return rollout_approve(s, id, false, actor, err);
+    int64_t id;
+    struct error e;
+    if (!api_path_id(req, 0, ROLLOUT_ENTITY, &id))
+        return;
+    if (rollout_approve(req_store(req), id, approve, http_query(req, "remark"), req->user, &e) <
+        0) {
+        mgmt_fail(req, &e);
+        return;
+    }
+    reply_rollout(req, 200, id);
 }
 
 static void approve_rollout(struct request *req)
 {
-    change(req, approve);
+    decide(req, true);
 }
 
 static void deny_rollout(struct request *req)
 {
-    change(req, deny);
+    decide(req, false);
 }
 
 static void stop_rollout(struct request *req)

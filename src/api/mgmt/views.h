@@ -29,13 +29,11 @@ void mgmt_write_ds_module(struct jw *w, struct request *req, const struct softwa
 /** Loads a distribution set by id (soft-deleted ones too); false after replying 404. */
 bool mgmt_load_ds(struct request *req, int64_t id, struct distribution_set *ds);
 
-/** MgmtSoftwareModuleType with its self link. */
-void mgmt_write_sm_type(struct jw *w, struct request *req, const struct sm_type *t);
-/** MgmtSoftwareModule with its links (self, artifacts, type, metadata). */
-void mgmt_write_sm(struct jw *w, struct request *req, const struct software_module *m);
-/** Loads the software module whose id is path parameter idx (soft-deleted ones
- * included, check m->deleted); false after replying 404. */
-bool mgmt_load_sm(struct request *req, int idx, struct software_module *m);
+/** hawkBit's MgmtMaintenanceWindow {schedule, duration, timezone, nextStartAt}: the
+ * stored window plus the start (ms) of the window open now or else of the next one
+ * (absent when none is left). Nothing when schedule is NULL. */
+void mgmt_write_maintenance_window(struct jw *w, const char *schedule, const char *duration,
+                                   const char *timezone);
 
 /** MgmtDistributionSetType with its links (self, mandatory and optional modules). */
 void mgmt_write_ds_type(struct jw *w, struct request *req, const struct ds_type *t);

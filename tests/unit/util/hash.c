@@ -9,6 +9,9 @@
 
 #include "util/hash.h"
 
+#include <openssl/evp.h>
+#include <stdlib.h>
+
 static void test_md5_hex(void **state)
 {
     char out[33];
@@ -40,11 +43,88 @@ static void test_multihash_in_pieces(void **state)
                         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* FIPS 180 / RFC 1321: one million 'a', fed in uneven pieces that cross the
+ * hasher's chunk boundaries. */
+static void test_multihash_million_a(void **state)
+{
+    static const size_t pieces[] = {1, 7, 4093, 262144, 300000, 65536, 1};
+    char *a = malloc(1000000);
+    assert_non_null(a);
+    memset(a, 'a', 1000000);
+    struct multihash *h = multihash_new();
+    assert_non_null(h);
+    size_t off = 0;
+    for (size_t i = 0; off < 1000000; i = (i + 1) % (sizeof(pieces) / sizeof(pieces[0]))) {
+        size_t n = pieces[i] < 1000000 - off ? pieces[i] : 1000000 - off;
+        multihash_update(h, a + off, n);
+        off += n;
+    }
+    struct multihash_hex out;
+    multihash_final(h, &out);
+    multihash_free(h);
+    free(a);
+    assert_string_equal(out.md5, "7707d6ae4e027c70eea2a935c2296f21");
+    assert_string_equal(out.sha1, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+    assert_string_equal(out.sha256,
+                        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+static void expect_digest(const EVP_MD *md, const unsigned char *data, size_t len, const char *hex)
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    char want[2 * EVP_MAX_MD_SIZE + 1];
+    assert_true(EVP_Digest(data, len, d, &n, md, NULL));
+    for (unsigned int i = 0; i < n; i++)
+        snprintf(want + 2 * i, 3, "%02x", d[i]);
+    assert_string_equal(hex, want);
+}
+
+/* Many times the hasher's buffer, so that its chunks are reused while the lanes
+ * hash: the digests must still be those of the bytes in order. */
+static void test_multihash_long_stream(void **state)
+{
+    size_t len = 5 * 1024 * 1024 + 12345;
+    unsigned char *data = malloc(len);
+    assert_non_null(data);
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        data[i] = (unsigned char)x;
+    }
+    struct multihash *h = multihash_new();
+    assert_non_null(h);
+    for (size_t off = 0, step = 1; off < len; off += step, step = step * 3 % 100003 + 1)
+        multihash_update(h, data + off, step < len - off ? step : len - off);
+    struct multihash_hex out;
+    multihash_final(h, &out);
+    multihash_free(h);
+    expect_digest(EVP_md5(), data, len, out.md5);
+    expect_digest(EVP_sha1(), data, len, out.sha1);
+    expect_digest(EVP_sha256(), data, len, out.sha256);
+    free(data);
+}
+
+/* An aborted upload frees the hasher without a final: the lanes stop. */
+static void test_multihash_free_without_final(void **state)
+{
+    static unsigned char chunk[64 * 1024];
+    struct multihash *h = multihash_new();
+    assert_non_null(h);
+    for (int i = 0; i < 40; i++)
+        multihash_update(h, chunk, sizeof(chunk));
+    multihash_free(h);
+    multihash_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_md5_hex),
         cmocka_unit_test(test_multihash_in_pieces),
+        cmocka_unit_test(test_multihash_million_a),
+        cmocka_unit_test(test_multihash_long_stream),
+        cmocka_unit_test(test_multihash_free_without_final),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
