@@ -12,7 +12,10 @@ METHOD = """\
   the table shows medians. Both sides get the same wrk Lua script and request list
   (`bench/requests.lua`): one `Authorization: TargetToken …` request per target, over a random
   sample of up to {sample:,} targets; on nginx the same headers ask for a 1 KB static file, so
-  the client's work is the same on both sides. A run with a non-2xx answer or a socket
+  the client's work is the same on both sides. Before the measured runs every request of the
+  list is sent once (a target's first poll marks it `registered`, an action's first
+  `deploymentBase` records `retrieved`: one write each), so the runs measure the steady state;
+  the rate of that first pass is in the raw JSON. A run with a non-2xx answer or a socket
   error is refused. nginx: {workers} worker processes (falconet: one HTTP thread per core),
   `access_log off`, `sendfile on`, keep-alive (1M requests per connection).
 - **P1** polls targets with nothing pending; **P3** then assigns a distribution set to a
@@ -36,6 +39,8 @@ METHOD = """\
   target tokens at the tenant's `pollingTime`.
 - The load generator runs on the same {nproc} cores as the server under test, so absolute
   figures are lower than on a separate client machine; the ratios compare like with like.
+  Single figures move by 10–20 % between runs when the machine has other work; alternating
+  the two sides of a ratio keeps them under the same conditions.
 """
 
 
@@ -157,7 +162,7 @@ def write(results, out_dir):
                             runs=p["runs"], sample=p["sample"], workers=m["nproc"], dl=p["dl_runs"],
                             hash=p["hash_runs"], conns=p["p7_conns"], starts=p["start_runs"],
                             nproc=m["nproc"]),
-              "Raw figures of the run (every wrk run, every download, RSS samples) are written as "
-              "JSON next to this page's generator (`bench/results/latest.json`)."]
+              "The raw figures of a run (every wrk run and download, first-pass rates, RSS before and "
+              "at peak) go to `bench/results/latest.json`, which is not committed."]
     with open(os.path.join(out_dir, "benchmarks.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -152,14 +152,19 @@ def main():
     g.add_argument("--smoke", action="store_true", help="tiny sizes, 1 s loads (what make test runs)")
     ap.add_argument("--only", help="comma-separated ids, e.g. P1,P4")
     ap.add_argument("--out", help="directory for benchmarks.md/.svg/.json (default docs/)")
+    ap.add_argument("--from-json", metavar="FILE", help="only re-render the page from saved results")
     ap.add_argument("--bin", default=os.environ.get("FALCONET_BIN", os.path.join(h.REPO, "build", "falconet")))
     args = ap.parse_args()
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
-    if mode == "smoke" and not args.out:
+    if mode == "smoke" and not args.out and not args.from_json:
         ap.error("--smoke needs --out (it must not overwrite docs/benchmarks.md)")
     only = {x.strip().upper() for x in args.only.split(",")} if args.only else None
     out_dir = os.path.abspath(args.out or os.path.join(h.REPO, "docs"))
     os.makedirs(out_dir, exist_ok=True)
+    if args.from_json:
+        with open(args.from_json) as f:
+            report.write(json.load(f), out_dir)
+        return
     binary = os.path.abspath(args.bin)
     for tool in ("wrk", "curl", h.nginx_binary(), "gnuplot"):
         if not shutil.which(tool):
