@@ -60,7 +60,7 @@ bench: bench-deps build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) bench/run.py $(BENCH_ARGS)
 
 format:
-	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'sim/*.c' 'sim/*.h' 'tests/*.c')
 
 clean:
 	rm -rf $(BUILD_DIR)

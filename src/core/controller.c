@@ -402,6 +402,16 @@ static int retrieved_tx(struct store *s, struct arena *a, void *ctx, struct erro
 
 int controller_retrieved(struct store *s, const struct action *x, bool cancel, struct error *err)
 {
+    /* Devices fetch their deployment again and again; once it is recorded as
+     * retrieved, a read says so without taking the write lock. */
+    struct arena a;
+    arena_init(&a);
+    const char *last;
+    int rc = store_controller_last_status(s, x->id, &a, &last, err);
+    bool recorded = rc == 0 && last && strcmp(last, ACTION_RETRIEVED) == 0;
+    arena_free(&a);
+    if (rc < 0 || recorded)
+        return rc;
     struct retrieved_args r = {x, cancel};
     return store_transaction(s, retrieved_tx, &r, err);
 }

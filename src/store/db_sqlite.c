@@ -4,6 +4,7 @@
 
 #include "util/log.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,32 +40,53 @@ static int map_error(struct db *db, int rc, struct error *err)
     return err_set(err, ERR_INTERNAL, "repo.genericError", "database error");
 }
 
+/* SQLite counts every allocation under one process-wide mutex unless told not to:
+ * a few percent of every request, and contention between the workers. */
+static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
+
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct db *db_open_sqlite(const char *path, struct error *err)
 {
+    pthread_once(&sqlite_configured, configure_sqlite);
     struct db *db = calloc(1, sizeof(*db));
     if (!db) {
         err_set(err, ERR_INTERNAL, NULL, "out of memory");
         return NULL;
     }
+    /* unix-excl: the process holds the database file exclusively and keeps WAL's
+     * index in its own memory, so a read no longer costs four fcntl() lock calls
+     * (a tenth of a device poll's CPU). Connections of this process still share
+     * it; another process (a second server on the same data directory) is kept out. */
     int rc = sqlite3_open_v2(path, &db->handle,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+                             "unix-excl");
     if (rc != SQLITE_OK) {
         err_set(err, ERR_INTERNAL, NULL, "cannot open database %s: %s", path,
                 db->handle ? sqlite3_errmsg(db->handle) : "out of memory");
         db_close(db);
         return NULL;
     }
-    sqlite3_busy_timeout(db->handle, 10000);
+    /* Opening waits less: when another process holds the file, say so soon. */
+    sqlite3_busy_timeout(db->handle, 2000);
     sqlite3_extended_result_codes(db->handle, 1);
     /* synchronous=FULL: every acknowledged write survives power loss, not just a crash. */
     if (db_exec(db,
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                 "PRAGMA temp_store=MEMORY;",
                 err) < 0) {
+        if ((sqlite3_errcode(db->handle) & 0xff) == SQLITE_BUSY)
+            err_set(err, ERR_UNAVAILABLE, NULL,
+                    "database %s is in use by another process (one server per SQLite "
+                    "database; several servers share a PostgreSQL database)",
+                    path);
         db_close(db);
         return NULL;
     }
+    sqlite3_busy_timeout(db->handle, 10000);
     return db;
 }
 

@@ -215,13 +215,25 @@ int store_metadata_list(struct store *s, enum metadata_owner owner, int64_t id,
                         sizeof(**items), read_metadata, (void **)items, count, total, err);
 }
 
+/* Read for every deploymentBase a device fetches: one cached statement, not a paged
+ * listing built (and parsed) per call. */
 int store_metadata_visible(struct store *s, int64_t sm_id, struct arena *a, struct metadata **items,
                            size_t *count, struct error *err)
 {
-    struct list_query q = {0, METADATA_MAX_PER_OWNER, NULL, NULL, 0};
-    int64_t total;
-    return listing_page(s->db, "meta_key, meta_value, target_visible",
-                        "sm_metadata WHERE sm_id = ? AND target_visible = 1", sm_id, sm_sort, NULL,
-                        "meta_key ASC", &q, a, sizeof(**items), read_metadata, (void **)items,
-                        count, &total, err);
+    struct db_stmt *st = db_prepare(s->db,
+                                    "SELECT meta_key, meta_value, target_visible FROM sm_metadata"
+                                    " WHERE sm_id = ? AND target_visible = 1 ORDER BY meta_key"
+                                    " LIMIT ?",
+                                    err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_int(st, 1, sm_id);
+    db_bind_int(st, 2, METADATA_MAX_PER_OWNER);
+    *items = arena_alloc(a, sizeof(**items) * METADATA_MAX_PER_OWNER);
+    *count = 0;
+    int rc;
+    while ((rc = db_step(st, err)) == DB_ROW && *count < METADATA_MAX_PER_OWNER)
+        read_metadata(st, a, &(*items)[(*count)++]);
+    db_done(st);
+    return rc < 0 ? rc : 0;
 }

@@ -232,11 +232,40 @@ void multihash_free(struct multihash *h)
     free(h);
 }
 
+/* hash_md5_hex runs for every JSON reply (its ETag): the digest is fetched from the
+ * provider once and each thread keeps one context, instead of a fetch, an allocation
+ * and provider lookups per call. */
+static EVP_MD *md5_fetched;
+static pthread_key_t md5_ctx_key;
+static pthread_once_t md5_once = PTHREAD_ONCE_INIT;
+
+static void free_ctx(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
+
+static void md5_setup(void)
+{
+    md5_fetched = EVP_MD_fetch(NULL, "MD5", NULL);
+    if (pthread_key_create(&md5_ctx_key, free_ctx) != 0) {
+        EVP_MD_free(md5_fetched);
+        md5_fetched = NULL;
+    }
+}
+
 int hash_md5_hex(const void *data, size_t len, char out[33])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    if (!EVP_Digest(data, len, md, &n, EVP_md5(), NULL) || n != 16) {
+    pthread_once(&md5_once, md5_setup);
+    EVP_MD_CTX *ctx = md5_fetched ? pthread_getspecific(md5_ctx_key) : NULL;
+    if (md5_fetched && !ctx && (ctx = EVP_MD_CTX_new()) != NULL &&
+        pthread_setspecific(md5_ctx_key, ctx) != 0) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    if (!ctx || !EVP_DigestInit_ex2(ctx, md5_fetched, NULL) || !EVP_DigestUpdate(ctx, data, len) ||
+        !EVP_DigestFinal_ex(ctx, md, &n) || n != 16) {
         out[0] = '\0';
         return -1;
     }

@@ -59,3 +59,26 @@ def test_sigterm_while_idle_connection_open(tmp_path):
         assert rc == 0, f"exit code after SIGTERM with an open connection: {rc}\n" + srv.log_tail()
     finally:
         s.close()
+
+
+def test_second_server_on_the_same_sqlite_file_is_refused(tmp_path):
+    """One server per SQLite database: the file is held exclusively, so a second
+    process on the same data dir stops at once with a message, instead of sharing
+    a database it cannot coordinate with (several servers share PostgreSQL)."""
+    import subprocess
+    from falconet_e2e import falconet_bin, free_port
+    srv = Server(tmp_path / "data", tmp_path / "server.log", password="excl-" + uid())
+    srv.start()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FALCONET_DATABASE")}
+        env["FALCONET_ADMIN_PASSWORD"] = "excl-second"
+        second = subprocess.run(
+            [falconet_bin(), "serve", "--listen", f"127.0.0.1:{free_port()}",
+             "--data-dir", str(tmp_path / "data")],
+            env=env, capture_output=True, text=True, timeout=30)
+        assert second.returncode != 0
+        assert "in use by another process" in second.stderr, second.stderr
+        assert Api(srv).get("/userinfo").status_code == 200  # the first one goes on
+    finally:
+        rc = srv.stop(timeout=10)
+    assert rc == 0, f"exit code after SIGTERM: {rc}\n" + srv.log_tail()
