@@ -52,6 +52,17 @@ def rss_kb(pid):
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def rss_parts_kb(pid):
+    """VmRSS split into RssAnon (heap), RssFile (mapped files) and RssShmem, in KiB."""
+    parts = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key = line.split(":", 1)[0]
+            if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                parts[key] = int(line.split()[1])
+    return parts
+
+
 def median(values):
     return statistics.median(values) if values else None
 
@@ -98,6 +109,7 @@ class Falconet:
         self.env = dict(os.environ, FALCONET_ADMIN_PASSWORD=PASSWORD, **(env or {}))
         self.proc = None
         self.targets = 0
+        self.rss_after_register = None
         self.http = requests.Session()
         self.http.auth = ("admin", PASSWORD)
 
@@ -174,6 +186,7 @@ class Falconet:
                     for i in range(b, min(b + batch, n))]
             self.mgmt("POST", "/targets", json=body, expect=(201,))
         self.targets = max(self.targets, n)
+        self.rss_after_register = rss_parts_kb(self.pid)
 
     def set_config(self, key, value):
         self.mgmt("PUT", f"/system/configs/{key}", json={"value": value})

@@ -231,7 +231,9 @@ def p7(b):
         b.prime(fleet, entries)
         b.wrk(fleet.base, lst, None)
         b.big_polled = True
-    polled = fleet.rss_kb() / 1024
+    polled_parts = h.rss_parts_kb(fleet.pid)
+    polled = polled_parts["VmRSS"] / 1024
+    registered = fleet.rss_after_register["VmRSS"] / 1024
     conns = b.m["p7_conns"]
     t0 = time.perf_counter()
     socks = h.open_keepalive_connections(fleet.port, conns, n)
@@ -243,12 +245,14 @@ def p7(b):
     finally:
         for s in socks:
             s.close()
-    raw = {"idle_mb": idle, "polled_mb": polled, "conns": conns, "conns_mb": with_conns,
+    raw = {"idle_mb": idle, "polled_mb": polled, "polled_parts_kb": polled_parts,
+           "after_register_parts_kb": fleet.rss_after_register, "conns": conns, "conns_mb": with_conns,
            "server_fds": fds, "open_s": opened_s}
     return [row("P7", "server RSS idle (fresh start, empty database)", f"{idle:.1f} MB", "—", None,
                 "< 20 MB", "<", 20, idle),
-            row("P7", f"server RSS with {n:,} targets after polling", f"{polled:.1f} MB", "—", None,
-                "< 64 MB", "<", 64, polled),
+            row("P7", f"server RSS with {n:,} targets after polling", f"{polled:.1f} MB (heap {polled_parts['RssAnon'] / 1024:.1f}, files "
+                f"{polled_parts['RssFile'] / 1024:.1f}, shared {polled_parts['RssShmem'] / 1024:.1f}; "
+                f"{registered:.1f} MB after registering)", "—", None, "< 64 MB", "<", 64, polled),
             row("P7", f"server RSS with {conns:,} open keep-alive connections ({n:,} targets)",
                 f"{with_conns:.1f} MB", "—", None, "< 128 MB", "<", 128, with_conns)], raw
 

@@ -68,7 +68,8 @@ class Bench:
         if srv.targets < n:
             t0 = time.perf_counter()
             srv.register(n)
-            log(f"  {name}: registered {n:,} targets in {time.perf_counter() - t0:.1f} s")
+            log(f"  {name}: registered {n:,} targets in {time.perf_counter() - t0:.1f} s, "
+                f"RSS {srv.rss_after_register['VmRSS'] / 1024:.1f} MB")
         return srv
 
     def fresh(self, name):
