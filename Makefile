@@ -9,9 +9,12 @@ PYTHON := /usr/bin/python3
 BUILD_DEPS := build-essential cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev \
               libpq-dev libssl-dev libsodium-dev libinih-dev
 TEST_DEPS := libcmocka-dev python3-pytest python3-requests wrk curl \
-             swupdate cpio rauc squashfs-tools openssl postgresql haproxy
+             swupdate cpio rauc squashfs-tools openssl postgresql haproxy nginx gnuplot-nox
+BENCH_DEPS := python3-requests nginx wrk gnuplot-nox curl
+# `make bench BENCH_ARGS=--quick` (or --smoke --out DIR, --only P1,P4)
+BENCH_ARGS ?=
 
-.PHONY: all build run test unit e2e clients deps test-deps clean format
+.PHONY: all build run test unit e2e clients bench deps test-deps bench-deps clean format
 
 all: build
 
@@ -20,6 +23,9 @@ deps:
 
 test-deps: deps
 	@scripts/ensure-packages.sh $(TEST_DEPS)
+
+bench-deps: deps
+	@scripts/ensure-packages.sh $(BENCH_DEPS)
 
 build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -51,6 +57,10 @@ test: test-deps build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_DB=postgres FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
+
+# Measures P1-P9 against same-run references and writes docs/benchmarks.md (see bench/README.md).
+bench: bench-deps build
+	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) bench/run.py $(BENCH_ARGS)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'sim/*.c' 'sim/*.h' 'tests/*.c')
