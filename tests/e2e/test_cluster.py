@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+import requests
 
 from falconet_e2e import Api, Device, Server, expect_json, free_port, uid, wait_until
 
@@ -60,8 +61,13 @@ backend servers
         self.log = open(tmp_path / "haproxy.log", "wb")
         self.proc = subprocess.Popen([haproxy, "-db", "-f", str(cfg)], stdout=self.log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_until(lambda: Api(self).get("/userinfo").status_code == 200, timeout=10,
-                   what="haproxy forwarding")
+        wait_until(self._forwarding, timeout=10, what="haproxy forwarding")
+
+    def _forwarding(self):
+        try:
+            return Api(self).get("/userinfo").status_code == 200
+        except requests.ConnectionError:
+            return False
 
     def stop(self):
         self.proc.terminate()
