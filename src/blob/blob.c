@@ -86,5 +86,5 @@ int blob_delete(struct blob_store *bs, const char *key, struct error *err)
 {
     if (!blob_valid_key(key))
         return 0;
-    return bs->ops->delete(bs, key, err);
+    return bs->ops->delete (bs, key, err);
 }

@@ -223,8 +223,7 @@ static int upload_part(struct s3_writer *w, struct error *err)
     return 0;
 }
 
-static int s3_put_write(struct blob_writer *base, const void *data, size_t len,
-                        struct error *err)
+static int s3_put_write(struct blob_writer *base, const void *data, size_t len, struct error *err)
 {
     struct s3_writer *w = (struct s3_writer *)base;
     multihash_update(w->hash, data, len);

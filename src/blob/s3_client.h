@@ -18,17 +18,17 @@ struct s3_store {
     char root[1024];       /* the encoded path before the key: "/bucket/prefix/" or "/prefix/" */
     char bucket_url[1100]; /* the bucket itself (HeadBucket) */
     char region[64];
-    char sigv4[128];       /* "aws:amz:<region>:s3" */
+    char sigv4[128]; /* "aws:amz:<region>:s3" */
     char access_key[128];
-    char secret_key[256];  /* never logged */
+    char secret_key[256]; /* never logged */
     enum blob_s3_download download;
 };
 
 /** One request's outcome. */
 struct s3_response {
-    long status;       /* HTTP status, 0 when no response arrived */
-    char etag[128];    /* the ETag header, quotes included */
-    char body[4096];   /* the start of the body (error documents, small XML replies) */
+    long status;     /* HTTP status, 0 when no response arrived */
+    char etag[128];  /* the ETag header, quotes included */
+    char body[4096]; /* the start of the body (error documents, small XML replies) */
     size_t body_len;
     uint64_t content_length;
     char curl_error[CURL_ERROR_SIZE];

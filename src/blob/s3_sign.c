@@ -8,8 +8,8 @@
 
 static bool unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 int s3_uri_encode(const char *in, bool keep_slash, char *out, size_t len)
@@ -57,7 +57,8 @@ static int hmac(const unsigned char *key, size_t key_len, const char *msg,
 {
     unsigned int n = 0;
     return HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg, strlen(msg), out,
-                &n) && n == SHA256_DIGEST_LENGTH
+                &n) &&
+                   n == SHA256_DIGEST_LENGTH
                ? 0
                : -1;
 }
