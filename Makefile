@@ -7,25 +7,31 @@ LISTEN ?= 0.0.0.0:8080
 PYTHON := /usr/bin/python3
 
 BUILD_DEPS := build-essential cmake pkg-config libmicrohttpd-dev libjson-c-dev libsqlite3-dev \
-              libpq-dev libssl-dev libsodium-dev libinih-dev
+              libpq-dev libssl-dev libsodium-dev libinih-dev libcurl4-openssl-dev
 TEST_DEPS := libcmocka-dev python3-pytest python3-requests wrk curl \
-             swupdate cpio rauc squashfs-tools openssl postgresql haproxy nginx gnuplot-nox
+             swupdate cpio rauc squashfs-tools openssl postgresql haproxy nginx gnuplot-nox awscli
 BENCH_DEPS := python3-requests nginx wrk gnuplot-nox curl
 # `make bench BENCH_ARGS=--quick` (or --smoke --out DIR, --only P1,P4)
 BENCH_ARGS ?=
 
-.PHONY: all build run test unit e2e clients bench deps test-deps bench-deps clean format
+.PHONY: all build run test unit e2e clients bench deps test-deps bench-deps s3-deps clean format
 
 all: build
 
 deps:
 	@scripts/ensure-packages.sh $(BUILD_DEPS)
 
-test-deps: deps
+test-deps: deps s3-deps
 	@scripts/ensure-packages.sh $(TEST_DEPS)
 
 bench-deps: deps
 	@scripts/ensure-packages.sh $(BENCH_DEPS)
+
+# The S3 tests run s3rver from npm, pinned by tests/s3/package-lock.json. Node and npm
+# come from Debian unless some node is already installed.
+s3-deps:
+	@command -v npm >/dev/null || scripts/ensure-packages.sh nodejs npm
+	@[ -x tests/s3/node_modules/.bin/s3rver ] || npm ci --prefix tests/s3 --no-audit --no-fund
 
 build: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -44,10 +50,14 @@ run: build
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
-# The end-to-end suite runs twice: on SQLite, then on a throwaway PostgreSQL.
+# The end-to-end suite runs twice: on SQLite, then on a throwaway PostgreSQL; the
+# artifact and download tests once more with the artifacts in S3 (s3rver).
+S3_E2E := tests/e2e/test_artifacts.py tests/e2e/test_ddi_deployment.py
+
 e2e: build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_DB=postgres FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
+	FALCONET_E2E_BLOB=s3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q $(S3_E2E)
 
 clients: test-deps build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
@@ -56,6 +66,7 @@ test: test-deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_DB=postgres FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
+	FALCONET_E2E_BLOB=s3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q $(S3_E2E)
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
 
 # Measures P1-P9 against same-run references and writes docs/benchmarks.md (see bench/README.md).

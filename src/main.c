@@ -165,6 +165,23 @@ static void worker_fini(void *ptr)
     free(w);
 }
 
+/* The artifact store: S3 when storage.url names a bucket, else the local directory. */
+static struct blob_store *open_blobs(const struct config *c, struct error *err)
+{
+    if (!c->storage_url[0])
+        return blob_open_fs(c->artifact_dir, err);
+    struct blob_s3_config s3 = {
+        .url = c->storage_url,
+        .endpoint = c->s3_endpoint,
+        .region = c->s3_region,
+        .access_key = c->s3_access_key,
+        .secret_key = c->s3_secret_key,
+        .path_style = c->s3_path_style,
+        .download = strcmp(c->s3_download, "redirect") == 0 ? BLOB_S3_REDIRECT : BLOB_S3_PROXY,
+    };
+    return blob_open_s3(&s3, err);
+}
+
 static int serve(int argc, char **argv)
 {
     int64_t started_ms = time_mono_ms();
@@ -185,8 +202,7 @@ static int serve(int argc, char **argv)
         return 1;
     }
     struct app app = {.config = &cfg};
-    if (ensure_admin(main_store, &cfg) < 0 ||
-        !(app.blobs = blob_open_fs(cfg.artifact_dir, &err))) {
+    if (ensure_admin(main_store, &cfg) < 0 || !(app.blobs = open_blobs(&cfg, &err))) {
         if (!app.blobs)
             fprintf(stderr, "falconet: %s\n", err.message);
         store_close(main_store);

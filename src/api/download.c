@@ -154,7 +154,81 @@ static void send_range(struct request *req, int fd, uint64_t size, const char *r
     }
 }
 
-void api_send_artifact(struct request *req, struct blob_store *bs, const struct artifact *art)
+/* ---- bytes from a remote store ---- */
+
+static ssize_t read_blob(void *ctx, void *buf, size_t max)
+{
+    return blob_reader_read(ctx, buf, max);
+}
+
+static void close_blob(void *ctx)
+{
+    blob_reader_close(ctx);
+}
+
+static void stream_blob(struct request *req, struct blob_store *bs, const char *key, int status,
+                        uint64_t first, uint64_t len)
+{
+    struct error e;
+    struct blob_reader *r = blob_reader_open(bs, key, first, len, &e);
+    if (!r) {
+        api_reply_error(req, &e);
+        return;
+    }
+    http_reply_stream(req, status, len, read_blob, close_blob, r, CONTENT_TYPE);
+}
+
+/* The same choices as send_range for a store without file descriptors: one range is
+ * streamed with a ranged read; several are answered with the whole body (200), which
+ * RFC 9110 allows a server to do with any Range. */
+static void stream_range(struct request *req, struct blob_store *bs, const char *key,
+                         uint64_t size, const char *range)
+{
+    struct range_set set;
+    char content_range[96];
+    switch (range_parse(range, size, &set)) {
+    case RANGE_SATISFIABLE:
+        if (set.count > 1)
+            break;
+        range_content_range(content_range, sizeof(content_range), &set.ranges[0], size);
+        http_add_header(req, "Content-Range", content_range);
+        stream_blob(req, bs, key, 206, set.ranges[0].first,
+                    set.ranges[0].last - set.ranges[0].first + 1);
+        return;
+    case RANGE_UNSATISFIABLE:
+    case RANGE_REJECTED:
+        snprintf(content_range, sizeof(content_range), "bytes */%llu", (unsigned long long)size);
+        http_add_header(req, "Content-Range", content_range);
+        http_reply_empty(req, 416);
+        return;
+    case RANGE_IGNORE:
+        break;
+    }
+    stream_blob(req, bs, key, 200, 0, size);
+}
+
+/* A store that hands out URLs (S3 in redirect mode) answers 302 to a presigned GET. */
+#define DIRECT_URL_SECONDS 3600
+
+static bool redirect_to_store(struct request *req, struct blob_store *bs, const char *key)
+{
+    char url[4096];
+    struct error e;
+    int rc = blob_direct_url(bs, key, DIRECT_URL_SECONDS, url, sizeof(url), &e);
+    if (rc == 0)
+        return false;
+    if (rc < 0) {
+        api_reply_error(req, &e);
+        return true;
+    }
+    http_add_header(req, "Location", url);
+    http_add_header(req, "Cache-Control", "no-store");
+    http_reply_empty(req, 302);
+    return true;
+}
+
+void api_send_artifact(struct request *req, struct blob_store *bs, const struct artifact *art,
+                       bool redirect)
 {
     char etag[48];
     snprintf(etag, sizeof(etag), "\"%s\"", art->sha1);
@@ -166,6 +240,8 @@ void api_send_artifact(struct request *req, struct blob_store *bs, const struct 
         http_reply_empty(req, 412);
         return;
     }
+    if (redirect && redirect_to_store(req, bs, art->blob_key))
+        return;
     int fd;
     uint64_t size;
     struct error e;
@@ -178,5 +254,8 @@ void api_send_artifact(struct request *req, struct blob_store *bs, const struct 
     if (strcmp(req->method, "GET") != 0 ||
         !if_range_ok(http_header(req, "If-Range"), etag, last_modified))
         range = NULL;
-    send_range(req, fd, size, range);
+    if (fd >= 0)
+        send_range(req, fd, size, range);
+    else
+        stream_range(req, bs, art->blob_key, size, range);
 }

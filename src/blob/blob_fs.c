@@ -1,6 +1,6 @@
 /* Local-directory blob backend: <dir>/tmp holds uploads in progress, <dir>/xx/<key>
  * the published blobs, where xx is the first two characters of the random key. */
-#include "blob/blob.h"
+#include "blob/blob_backend.h"
 
 #include "auth/auth.h"
 #include "util/log.h"
@@ -15,7 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct blob_store {
+struct fs_store {
+    struct blob_store base;
     char dir[PATH_MAX - 128];
 };
 
@@ -23,8 +24,9 @@ struct blob_store {
  * gathered into WRITE_BUFFER bytes per write() to save system calls. */
 #define WRITE_BUFFER (256 * 1024)
 
-struct blob_writer {
-    struct blob_store *bs;
+struct fs_writer {
+    struct blob_writer base;
+    struct fs_store *bs;
     int fd;
     char tmp_path[PATH_MAX];
     struct multihash *hash;
@@ -77,9 +79,11 @@ static void sweep_tmp(const char *tmp_dir)
         log_info("removed unfinished uploads count=%d", removed);
 }
 
+static const struct blob_ops fs_ops;
+
 struct blob_store *blob_open_fs(const char *dir, struct error *err)
 {
-    struct blob_store *bs = calloc(1, sizeof(*bs));
+    struct fs_store *bs = calloc(1, sizeof(*bs));
     if (!bs || strlen(dir) >= sizeof(bs->dir)) {
         free(bs);
         err_set(err, ERR_INVALID, NULL, "artifact directory path too long");
@@ -94,21 +98,24 @@ struct blob_store *blob_open_fs(const char *dir, struct error *err)
         return NULL;
     }
     sweep_tmp(tmp);
-    return bs;
+    bs->base.ops = &fs_ops;
+    return &bs->base;
 }
 
-void blob_close(struct blob_store *bs)
+static void fs_close(struct blob_store *base)
 {
-    free(bs);
+    free(base);
 }
 
-struct blob_writer *blob_put_begin(struct blob_store *bs, struct error *err)
+static struct blob_writer *fs_put_begin(struct blob_store *base, struct error *err)
 {
-    struct blob_writer *w = calloc(1, sizeof(*w));
+    struct fs_store *bs = (struct fs_store *)base;
+    struct fs_writer *w = calloc(1, sizeof(*w));
     if (!w) {
         err_set(err, ERR_INTERNAL, NULL, "out of memory");
         return NULL;
     }
+    w->base.bs = base;
     w->bs = bs;
     w->hash = multihash_new();
     w->buffer = malloc(WRITE_BUFFER);
@@ -128,10 +135,10 @@ struct blob_writer *blob_put_begin(struct blob_store *bs, struct error *err)
         free(w);
         return NULL;
     }
-    return w;
+    return &w->base;
 }
 
-static int flush_buffer(struct blob_writer *w, struct error *err)
+static int flush_buffer(struct fs_writer *w, struct error *err)
 {
     const unsigned char *p = w->buffer;
     size_t len = w->buffered;
@@ -149,8 +156,10 @@ static int flush_buffer(struct blob_writer *w, struct error *err)
     return 0;
 }
 
-int blob_put_write(struct blob_writer *w, const void *data, size_t len, struct error *err)
+static int fs_put_write(struct blob_writer *base, const void *data, size_t len,
+                        struct error *err)
 {
+    struct fs_writer *w = (struct fs_writer *)base;
     multihash_update(w->hash, data, len);
     const unsigned char *p = data;
     while (len > 0) {
@@ -166,9 +175,10 @@ int blob_put_write(struct blob_writer *w, const void *data, size_t len, struct e
     return 0;
 }
 
-int blob_put_finish(struct blob_writer *w, uint64_t *size, struct multihash_hex *hashes,
-                    struct error *err)
+static int fs_put_finish(struct blob_writer *base, uint64_t *size, struct multihash_hex *hashes,
+                         struct error *err)
 {
+    struct fs_writer *w = (struct fs_writer *)base;
     if (flush_buffer(w, err) < 0)
         return -ERR_INTERNAL;
     if (fsync(w->fd) < 0)
@@ -180,7 +190,7 @@ int blob_put_finish(struct blob_writer *w, uint64_t *size, struct multihash_hex 
     return 0;
 }
 
-static void free_writer(struct blob_writer *w)
+static void free_writer(struct fs_writer *w)
 {
     if (w->fd >= 0)
         close(w->fd);
@@ -189,8 +199,11 @@ static void free_writer(struct blob_writer *w)
     free(w);
 }
 
-int blob_put_commit(struct blob_writer *w, char key[BLOB_KEY_MAX], struct error *err)
+static void fs_put_abort(struct blob_writer *base);
+
+static int fs_put_commit(struct blob_writer *base, char key[BLOB_KEY_MAX], struct error *err)
 {
+    struct fs_writer *w = (struct fs_writer *)base;
     char name[33], shard[PATH_MAX - 64], final_path[PATH_MAX];
     auth_random_hex(name, 16);
     snprintf(shard, sizeof(shard), "%.3900s/%.2s", w->bs->dir, name);
@@ -198,7 +211,7 @@ int blob_put_commit(struct blob_writer *w, char key[BLOB_KEY_MAX], struct error 
     if (mkdir_p(shard) < 0 || rename(w->tmp_path, final_path) < 0 || fsync_dir(shard) < 0) {
         int rc = err_set(err, ERR_INTERNAL, "artifact.uploadFailed",
                          "cannot store artifact: %s", strerror(errno));
-        blob_put_abort(w);
+        fs_put_abort(base);
         return rc;
     }
     snprintf(key, BLOB_KEY_MAX, "%s", name);
@@ -206,26 +219,18 @@ int blob_put_commit(struct blob_writer *w, char key[BLOB_KEY_MAX], struct error 
     return 0;
 }
 
-void blob_put_abort(struct blob_writer *w)
+static void fs_put_abort(struct blob_writer *base)
 {
-    if (!w)
-        return;
+    struct fs_writer *w = (struct fs_writer *)base;
     unlink(w->tmp_path);
     free_writer(w);
 }
 
-/* Keys are our own random hex names; anything else is refused before touching paths. */
-static bool valid_key(const char *key)
+/* blob.c has checked the key (blob_valid_key) before any of these touch a path. */
+static int fs_open_read(struct blob_store *base, const char *key, int *fd, uint64_t *size,
+                        struct error *err)
 {
-    size_t n = strlen(key);
-    return n >= 2 && n < BLOB_KEY_MAX && strspn(key, "0123456789abcdef") == n;
-}
-
-int blob_open_read(struct blob_store *bs, const char *key, int *fd, uint64_t *size,
-                   struct error *err)
-{
-    if (!valid_key(key))
-        return err_set(err, ERR_NOT_FOUND, "artifact.loadFailed", "invalid artifact key");
+    struct fs_store *bs = (struct fs_store *)base;
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/%.2s/%s", bs->dir, key, key);
     *fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -241,10 +246,9 @@ int blob_open_read(struct blob_store *bs, const char *key, int *fd, uint64_t *si
     return 0;
 }
 
-int blob_delete(struct blob_store *bs, const char *key, struct error *err)
+static int fs_delete(struct blob_store *base, const char *key, struct error *err)
 {
-    if (!valid_key(key))
-        return 0;
+    struct fs_store *bs = (struct fs_store *)base;
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/%.2s/%s", bs->dir, key, key);
     if (unlink(path) < 0 && errno != ENOENT)
@@ -252,3 +256,14 @@ int blob_delete(struct blob_store *bs, const char *key, struct error *err)
                        strerror(errno));
     return 0;
 }
+
+static const struct blob_ops fs_ops = {
+    .close = fs_close,
+    .put_begin = fs_put_begin,
+    .put_write = fs_put_write,
+    .put_finish = fs_put_finish,
+    .put_commit = fs_put_commit,
+    .put_abort = fs_put_abort,
+    .open_read = fs_open_read,
+    .delete = fs_delete,
+};

@@ -11,7 +11,15 @@
 #include <string.h>
 #include <strings.h>
 
-enum key_type { KEY_STRING, KEY_INT, KEY_SIZE, KEY_LOG_LEVEL, KEY_DATABASE_URL };
+enum key_type {
+    KEY_STRING,
+    KEY_INT,
+    KEY_SIZE,
+    KEY_LOG_LEVEL,
+    KEY_DATABASE_URL,
+    KEY_STORAGE_URL,
+    KEY_S3_DOWNLOAD,
+};
 
 struct key_spec {
     const char *section, *key;
@@ -38,6 +46,14 @@ static const struct key_spec keys[] = {
      sizeof(((struct config *)0)->database_url), 0, 0},
     STR("storage", "path", artifact_dir),
     SIZE("storage", "max_artifact_bytes", max_artifact_size, 1, 1LL << 50),
+    {"storage", "url", KEY_STORAGE_URL, offsetof(struct config, storage_url),
+     sizeof(((struct config *)0)->storage_url), 0, 0},
+    STR("storage", "s3_endpoint", s3_endpoint),
+    STR("storage", "s3_region", s3_region),
+    STR("storage", "s3_access_key", s3_access_key),
+    STR("storage", "s3_secret_key", s3_secret_key),
+    INT("storage", "s3_path_style", s3_path_style, 0, 1),
+    {"storage", "s3_download", KEY_S3_DOWNLOAD, offsetof(struct config, s3_download), 16, 0, 0},
     STR("admin", "password", admin_password),
     INT("ddi", "flush_interval_ms", ddi_flush_interval_ms, 50, 60000),
     INT("rollout", "dynamic_check_interval_ms", rollout_dynamic_check_ms, 100, 3600000),
@@ -59,6 +75,9 @@ void config_defaults(struct config *c)
     snprintf(c->log_level, sizeof(c->log_level), "info");
     c->ddi_flush_interval_ms = 2000;
     c->rollout_dynamic_check_ms = 60000;
+    snprintf(c->s3_region, sizeof(c->s3_region), "us-east-1");
+    c->s3_path_style = -1;
+    snprintf(c->s3_download, sizeof(c->s3_download), "proxy");
 }
 
 static int parse_number(const char *value, long long *out)
@@ -109,6 +128,20 @@ int config_set(struct config *c, const char *section, const char *key, const cha
                                section, key);
             if (strlen(value) >= k->size)
                 return err_set(err, ERR_INVALID, NULL, "%s.%s: value too long", section, key);
+            snprintf(field, k->size, "%s", value);
+            return 0;
+        case KEY_STORAGE_URL:
+            if (*value && (strncmp(value, "s3://", 5) != 0 || !value[5] || value[5] == '/'))
+                return err_set(err, ERR_INVALID, NULL,
+                               "%s.%s: expected s3://bucket or s3://bucket/prefix", section, key);
+            if (strlen(value) >= k->size)
+                return err_set(err, ERR_INVALID, NULL, "%s.%s: value too long", section, key);
+            snprintf(field, k->size, "%s", value);
+            return 0;
+        case KEY_S3_DOWNLOAD:
+            if (strcmp(value, "proxy") != 0 && strcmp(value, "redirect") != 0)
+                return err_set(err, ERR_INVALID, NULL, "%s.%s: expected proxy or redirect",
+                               section, key);
             snprintf(field, k->size, "%s", value);
             return 0;
         case KEY_LOG_LEVEL:

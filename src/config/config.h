@@ -22,6 +22,14 @@ struct config {
     char database_url[1024];
     char artifact_dir[512];   /* storage.path, "" = <data_dir>/artifacts */
     long long max_artifact_size; /* storage.max_artifact_bytes */
+    /* storage.url: s3://bucket[/prefix] keeps artifacts in S3 instead of storage.path */
+    char storage_url[512];
+    char s3_endpoint[256];    /* storage.s3_endpoint, "" = AWS */
+    char s3_region[64];       /* storage.s3_region */
+    char s3_access_key[128];  /* storage.s3_access_key */
+    char s3_secret_key[256];  /* storage.s3_secret_key: never logged */
+    int s3_path_style;        /* storage.s3_path_style: 0 or 1, -1 = 1 with an endpoint */
+    char s3_download[16];     /* storage.s3_download: proxy or redirect */
     char admin_password[256]; /* admin.password: used once, when no user exists */
     char log_level[16];       /* log.level */
     int ddi_flush_interval_ms; /* ddi.flush_interval_ms: last-seen buffer flush period */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct request;
 struct http_conn_state;
@@ -107,6 +108,13 @@ struct byte_range;
  * closed when the reply is done, however the request ends. */
 void http_reply_file_ranges(struct request *req, int fd, const struct byte_range *ranges, size_t n,
                             uint64_t size, const char *part_content_type);
+/** Sends len bytes produced by read(ctx, buf, max) while they go out: it returns a
+ * count > 0, or -1 on an error (the connection is then closed, the body being
+ * short). close(ctx) runs when the reply is done, however the request ends (also
+ * when read never ran, e.g. for HEAD). */
+void http_reply_stream(struct request *req, int status, uint64_t len,
+                       ssize_t (*read)(void *ctx, void *buf, size_t max), void (*close)(void *ctx),
+                       void *ctx, const char *content_type);
 /** Sends a malloc()ed byte buffer (takes ownership). */
 void http_reply_bytes(struct request *req, int status, char *body, size_t len,
                       const char *content_type);

@@ -282,6 +282,45 @@ void http_reply_file(struct request *req, int status, int fd, uint64_t offset, u
     set_response(req, status, r);
 }
 
+struct stream {
+    ssize_t (*read)(void *ctx, void *buf, size_t max);
+    void (*close)(void *ctx);
+    void *ctx;
+};
+
+static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *s = cls;
+    ssize_t n = s->read(s->ctx, buf, max);
+    return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void free_stream(void *cls)
+{
+    struct stream *s = cls;
+    s->close(s->ctx);
+    free(s);
+}
+
+void http_reply_stream(struct request *req, int status, uint64_t len,
+                       ssize_t (*read)(void *ctx, void *buf, size_t max), void (*close)(void *ctx),
+                       void *ctx, const char *content_type)
+{
+    struct stream *s = malloc(sizeof(*s));
+    struct MHD_Response *r = NULL;
+    if (s) {
+        *s = (struct stream){read, close, ctx};
+        r = MHD_create_response_from_callback(len, 64 * 1024, read_stream, s, free_stream);
+    }
+    if (!r) {
+        free(s);
+        close(ctx);
+    } else if (content_type) {
+        MHD_add_response_header(r, "Content-Type", content_type);
+    }
+    set_response(req, status, r);
+}
+
 void http_reply_file_ranges(struct request *req, int fd, const struct byte_range *ranges, size_t n,
                             uint64_t size, const char *part_content_type)
 {

@@ -11,6 +11,10 @@ FALCONET_BIN overrides the binary (default build/falconet).
 FALCONET_E2E_DB=postgres runs the same suite on PostgreSQL: a throwaway server
 (pg.py) is started for the session and every Falconet server gets a database of
 its own on it.
+
+FALCONET_E2E_BLOB=s3 keeps the artifacts in S3 instead: a throwaway s3rver (s3.py)
+is started for the session and every Falconet server stores under a prefix of its
+own in its bucket. test_s3.py always uses S3 (its own servers on the same s3rver).
 """
 
 import os
@@ -49,8 +53,40 @@ def postgres():
         pg.cleanup()
 
 
+def on_s3():
+    backend = os.environ.get("FALCONET_E2E_BLOB", "fs")
+    if backend not in ("fs", "s3"):
+        raise pytest.UsageError(f"FALCONET_E2E_BLOB must be fs or s3, not {backend!r}")
+    return backend == "s3"
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory, postgres):
+def s3rver():
+    """The session's s3rver, started on first use (by test_s3.py or FALCONET_E2E_BLOB=s3)."""
+    from s3 import S3rver
+    srv = S3rver()
+    try:
+        yield srv.start()
+    finally:
+        srv.cleanup()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def s3_blobs(request):
+    """With FALCONET_E2E_BLOB=s3, every Server stores its artifacts in the s3rver."""
+    if not on_s3():
+        yield None
+        return
+    srv = request.getfixturevalue("s3rver")
+    falconet_e2e.blob_factory = srv.new_prefix
+    try:
+        yield srv
+    finally:
+        falconet_e2e.blob_factory = None
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, postgres, s3_blobs):
     # The data dir sits a few levels below the session's own temp dir so tests can
     # check that hostile artifact filenames never create files outside it.
     base = tmp_path_factory.mktemp("falconet-session")

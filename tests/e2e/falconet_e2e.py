@@ -14,6 +14,7 @@ import subprocess
 import time
 import uuid
 
+import pytest
 import requests
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -72,6 +73,17 @@ def basic_auth_header(user, password):
 # own, kept across its restarts, as a data dir is.
 database_factory = None
 
+# Set by conftest.py when the suite keeps artifacts in S3 (FALCONET_E2E_BLOB=s3): a
+# callable returning the FALCONET_STORAGE_* variables of a fresh prefix in the test
+# bucket, and the directory where that prefix's bytes end up (s3rver's store).
+blob_factory = None
+
+# Several ranges in one request: a multipart/byteranges body from the local store, the
+# whole body (200) from S3 (docs/scale-out.md). Tests of the former skip on S3.
+several_ranges_local_only = pytest.mark.skipif(
+    os.environ.get("FALCONET_E2E_BLOB") == "s3",
+    reason="S3 storage answers several ranges with the whole body")
+
 
 class Server:
     """One `falconet serve` process on a free port with its own data dir (and, on
@@ -84,6 +96,12 @@ class Server:
         self.port = None
         self.proc = None
         self.database_url = database_factory() if database_factory else None
+        # Extra environment for the server (FALCONET_STORAGE_* for S3); blob_dir is
+        # where the artifact bytes end up on disk.
+        self.env = {}
+        self.blob_dir = self.data_dir
+        if blob_factory:
+            self.env, self.blob_dir = blob_factory()
 
     @property
     def base_url(self):
@@ -104,6 +122,7 @@ class Server:
         env["FALCONET_ADMIN_PASSWORD"] = self.password
         if self.database_url:
             env["FALCONET_DATABASE_URL"] = self.database_url
+        env.update(self.env)
         # DDI "last seen" is buffered and flushed in batches; flush often so tests see it quickly
         env.setdefault("FALCONET_DDI_FLUSH_INTERVAL_MS", "200")
         env.setdefault("FALCONET_ROLLOUT_DYNAMIC_CHECK_INTERVAL_MS", "300")

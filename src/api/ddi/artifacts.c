@@ -109,7 +109,7 @@ static void download(struct request *req)
     if (md5sum)
         send_md5sum(req, &art);
     else
-        api_send_artifact(req, app_worker(req)->app->blobs, &art);
+        api_send_artifact(req, app_worker(req)->app->blobs, &art, true);
 }
 
 const struct route ddi_artifact_routes[] = {

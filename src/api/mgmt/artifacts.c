@@ -387,7 +387,7 @@ static void download_artifact(struct request *req)
 {
     struct artifact art;
     if (load_artifact(req, false, &art))
-        api_send_artifact(req, app_worker(req)->app->blobs, &art);
+        api_send_artifact(req, app_worker(req)->app->blobs, &art, false);
 }
 
 const struct route mgmt_artifact_routes[] = {
