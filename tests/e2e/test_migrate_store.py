@@ -11,13 +11,15 @@ its old token. Copying into a database that holds data, or from a database a run
 server holds, is refused.
 """
 
+import json
 import os
 import subprocess
+import time
 
 import pytest
 
 from falconet_e2e import (Api, Device, Server, deploy, expect, expect_json, falconet_bin,
-                          hashes_of, uid)
+                          hashes_of, uid, wait_until)
 
 
 @pytest.fixture
@@ -57,6 +59,9 @@ def populate(api):
     expect(d.dev.config_data({"hwRevision": "2", "serial": "A-" + uid()}), 200)
     expect(d.dev.feedback(d.aid, "proceeding", "none", details=["downloading"]), 200)
     expect(d.dev.feedback(d.aid, "closed", "success", details=["installed"]), 200)
+    # a second device whose action stays open: it downloads from the new server
+    d.open_target = api.create_target()
+    d.open_aid = api.assign(d.open_target["controllerId"], d.ds["id"])["assignedActions"][0]["id"]
     tag = expect_json(api.post("/targettags", json=[{"name": "tag-" + uid(),
                                                      "colour": "#00ff00"}]), 201)[0]
     expect(api.post(f"/targettags/{tag['id']}/assigned", json=[{"controllerId": d.cid}]), 200)
@@ -99,24 +104,43 @@ def snapshot(api, d, tag, rollout, tf):
     return out
 
 
-def check_migrated(old_api, new_api, before, d, tag, rollout, tf):
+def settled_snapshot(api, state):
+    """A snapshot once the devices' last-seen times (written in batches) are in."""
+    d = state[0]
+    wait_until(lambda: "lastControllerRequestAt" in api.get(f"/targets/{d.cid}").json(),
+               what="the poll's time written")
+    before = snapshot(api, *state)
+    while True:
+        time.sleep(0.3)
+        again = snapshot(api, *state)
+        if again == before:
+            return before
+        before = again
+
+
+def check_migrated(new_api, before, d, tag, rollout, tf):
     after = snapshot(new_api, d, tag, rollout, tf)
     for p, body in before.items():
         assert after[p] == body, f"{p} differs after the migration"
     # the artifacts: same hashes, same bytes, to the Management API and to the device
     for art in d.arts:
         name = art["providedFilename"]
-        got = expect(new_api.get(f"/softwaremodules/{d.sm['id']}/artifacts/{art['id']}/download"),
-                     200).content
+        r = new_api.get(f"/softwaremodules/{d.sm['id']}/artifacts/{art['id']}/download")
+        expect(r, 200)
+        got = r.content
         assert got == d.data[name]
         assert hashes_of(got)["sha256"] == art["hashes"]["sha256"]
-    dev = Device(new_api.server, d.cid, d.token)
-    assert expect(dev.get(dev.artifact_url(d.sm["id"], "fw.bin")), 200).content == d.data["fw.bin"]
-    # a device polls with its old token
-    expect_json(dev.poll(), 200)
+    dev = Device(new_api.server, d.open_target["controllerId"], d.open_target["securityToken"])
+    assert str(d.open_aid) in json.dumps(expect_json(dev.poll(), 200))
+    r = dev.get(dev.artifact_url(d.sm["id"], "fw.bin"))
+    expect(r, 200)
+    assert r.content == d.data["fw.bin"]
+    # the installed device polls with its old token
+    expect_json(Device(new_api.server, d.cid, d.token).poll(), 200)
     # new entities get ids above the copied ones
     t = new_api.create_target()
-    assert t["id"] > max(x["id"] for x in old_api_targets(before))
+    aid = new_api.assign(t["controllerId"], d.ds["id"])["assignedActions"][0]["id"]
+    assert aid > max(d.aid, d.open_aid)
     assert new_api.create_sm("os")["id"] > d.sm["id"]
     assert new_api.create_ds("os")["id"] > d.ds["id"]
     r = expect_json(new_api.post("/targettags", json=[{"name": "new-" + uid()}]), 201)[0]
@@ -127,11 +151,6 @@ def check_migrated(old_api, new_api, before, d, tag, rollout, tf):
     assert got["id"] > rollout["id"]
 
 
-def old_api_targets(before):
-    import json
-    return json.loads(before["/targets?limit=100&sort=id:ASC"])["content"]
-
-
 def run_migration(pg, tmp_path, s3=None):
     password = "mig-" + uid()
     old = sqlite_server(tmp_path, "old", password)
@@ -139,7 +158,7 @@ def run_migration(pg, tmp_path, s3=None):
     try:
         old_api = Api(old)
         state = populate(old_api)
-        before = snapshot(old_api, *state)
+        before = settled_snapshot(old_api, state)
         url = pg.create_database()
         busy = migrate(old.data_dir, url)  # the running server holds the SQLite file
         assert busy.returncode != 0 and "running server" in busy.stderr, busy.stderr
@@ -162,7 +181,7 @@ def run_migration(pg, tmp_path, s3=None):
         new.env = {"FALCONET_STORAGE_PATH": os.path.join(old.data_dir, "artifacts")}
     new.start()
     try:
-        check_migrated(None, Api(new), before, *state)
+        check_migrated(Api(new), before, *state)
     finally:
         assert new.stop(timeout=10) == 0, new.log_tail()
 
