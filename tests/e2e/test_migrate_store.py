@@ -19,7 +19,7 @@ import time
 import pytest
 
 from falconet_e2e import (Api, Device, Server, deploy, expect, expect_json, falconet_bin,
-                          hashes_of, uid, wait_until)
+                          find_file_with_content, hashes_of, uid, wait_until)
 
 
 @pytest.fixture
@@ -169,6 +169,7 @@ def run_migration(pg, tmp_path, s3=None):
     if s3 is not None:
         env = s3.server_env(f"migrated-{uid()}")
         to_storage = env.pop("FALCONET_STORAGE_URL")
+        check_failed_copy_leaves_target_empty(s3, old, url, to_storage, env, d=state[0])
     res = migrate(old.data_dir, url, to_storage, env)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "targets" in res.stdout and "action_statuses" in res.stdout, res.stdout
@@ -188,6 +189,26 @@ def run_migration(pg, tmp_path, s3=None):
     again = migrate(old.data_dir, url)
     assert again.returncode != 0 and "not empty" in again.stderr, again.stdout + again.stderr
     return res
+
+
+def check_failed_copy_leaves_target_empty(s3, old, url, to_storage, env, d):
+    """An artifact file that no longer matches its row (the second one: the first is
+    copied by then) stops the copy, naming it;
+    the target keeps no data and no copied object, and the next run can start over."""
+    path, = find_file_with_content(os.path.join(old.data_dir, "artifacts"), d.data["notes.txt"])
+    bad = bytearray(d.data["notes.txt"])
+    bad[5] ^= 0xFF
+    with open(path, "wb") as f:
+        f.write(bad)
+    try:
+        res = migrate(old.data_dir, url, to_storage, env)
+    finally:
+        with open(path, "wb") as f:
+            f.write(d.data["notes.txt"])
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "notes.txt" in res.stderr and "do not match" in res.stderr, res.stderr
+    prefix = to_storage.split("/", 3)[3]
+    assert s3.keys(prefix + "/") == {}
 
 
 def test_migrate_sqlite_to_postgres(pg, tmp_path):
