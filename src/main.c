@@ -2,6 +2,7 @@
 #include "api/app.h"
 #include "auth/auth.h"
 #include "blob/blob.h"
+#include "cli/migrate_store.h"
 #include "config/config.h"
 #include "core/last_seen.h"
 #include "core/scheduler.h"
@@ -25,8 +26,9 @@ static const char usage[] =
     "A hawkBit-compatible over-the-air update server.\n"
     "\n"
     "Commands:\n"
-    "  serve      run the server\n"
-    "  version    print the version\n"
+    "  serve          run the server\n"
+    "  migrate-store  copy a stopped SQLite installation into PostgreSQL and/or S3\n"
+    "  version        print the version\n"
     "\n"
     "Options of serve:\n"
     "  --config FILE      configuration file (default ./falconet.conf, then\n"
@@ -34,15 +36,25 @@ static const char usage[] =
     "  --listen ADDR:PORT address to listen on (default 0.0.0.0:8080)\n"
     "  --data-dir DIR     directory for the database and artifacts (default ./var)\n"
     "\n"
+    "Options of migrate-store (see docs/scale-out.md):\n"
+    "  --config FILE        configuration file, as for serve (storage.s3_* settings)\n"
+    "  --data-dir DIR       the old data directory (database and artifacts)\n"
+    "  --database-path FILE the old SQLite file (default DIR/falconet.db)\n"
+    "  --to-database URL    the new, empty database (postgres://...)\n"
+    "  --to-storage URL     also copy the artifacts into s3://bucket[/prefix]\n"
+    "\n"
     "Every configuration key can also be set as FALCONET_<SECTION>_<KEY>,\n"
     "e.g. FALCONET_SERVER_LISTEN=127.0.0.1:8080. See docs/configuration.md.\n";
 
 struct serve_args {
     const char *config_path, *listen, *data_dir;
+    /* migrate-store only */
+    const char *database_path, *to_database, *to_storage;
 };
 
 static int parse_serve_args(int argc, char **argv, struct serve_args *a)
 {
+    bool migrate = strcmp(argv[1], "migrate-store") == 0;
     memset(a, 0, sizeof(*a));
     for (int i = 2; i < argc; i++) {
         const char **slot = NULL;
@@ -52,6 +64,12 @@ static int parse_serve_args(int argc, char **argv, struct serve_args *a)
             slot = &a->listen;
         else if (strcmp(argv[i], "--data-dir") == 0)
             slot = &a->data_dir;
+        else if (migrate && strcmp(argv[i], "--database-path") == 0)
+            slot = &a->database_path;
+        else if (migrate && strcmp(argv[i], "--to-database") == 0)
+            slot = &a->to_database;
+        else if (migrate && strcmp(argv[i], "--to-storage") == 0)
+            slot = &a->to_storage;
         if (!slot || i + 1 >= argc) {
             fprintf(stderr, "falconet: unknown or incomplete option '%s'\n\n%s", argv[i], usage);
             return -1;
@@ -81,6 +99,10 @@ static int load_config(const struct serve_args *a, struct config *c)
         rc = config_set(c, "server", "listen", a->listen, &err);
     if (rc == 0 && a->data_dir)
         rc = config_set(c, "server", "data_dir", a->data_dir, &err);
+    if (rc == 0 && a->database_path)
+        rc = config_set(c, "database", "path", a->database_path, &err);
+    if (rc == 0 && a->to_storage)
+        rc = config_set(c, "storage", "url", a->to_storage, &err);
     if (rc < 0) {
         fprintf(stderr, "falconet: configuration error: %s\n", err.message);
         return -1;
@@ -255,6 +277,47 @@ static int serve(int argc, char **argv)
     return 0;
 }
 
+/* falconet migrate-store: the stopped SQLite installation named by the configuration
+ * (data dir, database.path, storage.path) into --to-database and --to-storage. */
+static int migrate_store(int argc, char **argv)
+{
+    struct serve_args args;
+    struct config cfg;
+    if (parse_serve_args(argc, argv, &args) < 0 || load_config(&args, &cfg) < 0)
+        return 2;
+    if (!args.to_database || !args.to_database[0]) {
+        fprintf(stderr, "falconet: migrate-store needs --to-database\n\n%s", usage);
+        return 2;
+    }
+    if (args.to_storage && strncmp(args.to_storage, "s3://", 5) != 0) {
+        fprintf(stderr, "falconet: --to-storage takes an s3://bucket[/prefix] URL\n");
+        return 2;
+    }
+    log_set_level((enum log_level)log_level_parse(cfg.log_level));
+    struct error err;
+    struct migrate_store_options o = {
+        .source_db = cfg.database_path,
+        .source_artifacts = cfg.artifact_dir,
+        .target_db = args.to_database,
+    };
+    if (args.to_storage && !(o.target_blobs = open_blobs(&cfg, &err))) {
+        fprintf(stderr, "falconet: %s\n", err.message);
+        return 1;
+    }
+    int rc = migrate_store_run(&o, &err);
+    blob_close(o.target_blobs);
+    if (rc < 0) {
+        fprintf(stderr,
+                "falconet: migrate-store failed: %s\n"
+                "The target database holds no copied data (the copy was rolled back).\n",
+                err.message);
+        return 1;
+    }
+    printf("Done. Start the servers with database.url = the new database%s.\n",
+           args.to_storage ? " and storage.url = the new bucket" : "");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -268,6 +331,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "serve") == 0)
         return serve(argc, argv);
+    if (strcmp(argv[1], "migrate-store") == 0)
+        return migrate_store(argc, argv);
     fprintf(stderr, "falconet: unknown command '%s'\n\n%s", argv[1], usage);
     return 2;
 }
