@@ -12,6 +12,7 @@
 #include "util/time.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -207,6 +208,11 @@ static struct blob_store *open_blobs(const struct config *c, struct error *err)
 static int serve(int argc, char **argv)
 {
     int64_t started_ms = time_mono_ms();
+    /* Blocks of 128 KiB and more (the last-seen buffer, large statements' results)
+     * come from mmap and go back to the system when freed. By default glibc raises
+     * that threshold after each such free, after which big buffers stay in the heap
+     * and the process keeps the high-water mark of a burst for good. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     struct serve_args args;
     struct config cfg;
     if (parse_serve_args(argc, argv, &args) < 0 || load_config(&args, &cfg) < 0)
