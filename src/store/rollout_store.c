@@ -270,28 +270,40 @@ int store_rollout_count_free(struct store *s, const struct rollout *r, const cha
     return rc;
 }
 
-int store_rollout_fill_group(struct store *s, const struct rollout *r,
-                             const struct rollout_group *g, int64_t created_before, int64_t limit,
-                             bool random_order, int64_t *added, struct error *err)
+/* Puts up to `limit` free targets (free_targets_clause) into group g. With
+ * weight >= 0, targets with an open action of a higher weight stay out (hawkBit
+ * leaves targets with overriding actions alone). */
+static int fill(struct store *s, const struct rollout *r, const struct rollout_group *g,
+                const char *group_query, int64_t created_before, int64_t limit, bool random_order,
+                int64_t weight, int64_t *added, struct error *err)
 {
     struct arena a;
     arena_init(&a);
     const char *clause;
     struct filter_sql rf, gf;
     *added = 0;
-    int rc = free_targets_clause(r, g->target_filter_query, &a, &clause, &rf, &gf, err);
+    int rc = free_targets_clause(r, group_query, &a, &clause, &rf, &gf, err);
     struct db_stmt *st = NULL;
     if (rc == 0 &&
-        !(st = db_prepare_temp(s->db,
-                               arena_sprintf(&a,
-                                             "INSERT INTO rollout_group_targets (group_id,"
-                                             " target_id) SELECT ?, t.id%s ORDER BY %s LIMIT ?",
-                                             clause, random_order ? "random()" : "t.id"),
-                               err)))
+        !(st = db_prepare_temp(
+              s->db,
+              arena_sprintf(&a,
+                            "INSERT INTO rollout_group_targets (group_id, target_id) SELECT ?,"
+                            " t.id%s%s ORDER BY %s LIMIT ?",
+                            clause,
+                            weight >= 0 ? " AND NOT EXISTS (SELECT 1 FROM actions o WHERE"
+                                          " o.target_id = t.id AND o.active = 1 AND"
+                                          " COALESCE(o.weight, 1000) > ?)"
+                                        : "",
+                            random_order ? "random()" : "t.id"),
+              err)))
         rc = -ERR_INTERNAL;
     if (rc == 0) {
         db_bind_int(st, 1, g->id);
-        db_bind_int(st, bind_free(st, 2, &rf, &gf, created_before, r->id, r->ds_id), limit);
+        int idx = bind_free(st, 2, &rf, &gf, created_before, r->id, r->ds_id);
+        if (weight >= 0)
+            db_bind_int(st, idx++, weight);
+        db_bind_int(st, idx, limit);
         rc = db_run(st, err);
         st = NULL;
         *added = rc == 0 ? db_changes(s->db) : 0;
@@ -301,42 +313,19 @@ int store_rollout_fill_group(struct store *s, const struct rollout *r,
     return rc;
 }
 
+int store_rollout_fill_group(struct store *s, const struct rollout *r,
+                             const struct rollout_group *g, int64_t created_before, int64_t limit,
+                             bool random_order, int64_t *added, struct error *err)
+{
+    return fill(s, r, g, g->target_filter_query, created_before, limit, random_order, -1, added,
+                err);
+}
+
 int store_rollout_fill_dynamic_group(struct store *s, const struct rollout *r,
                                      const struct rollout_group *g, int64_t limit, int64_t *added,
                                      struct error *err)
 {
-    struct arena a;
-    arena_init(&a);
-    const char *clause;
-    struct filter_sql rf, gf;
-    *added = 0;
-    int rc = free_targets_clause(r, NULL, &a, &clause, &rf, &gf, err);
-    struct db_stmt *st = NULL;
-    /* Any creation time; not a target busy with a more important action (hawkBit
-     * leaves targets with overriding actions alone). */
-    if (rc == 0 &&
-        !(st = db_prepare_temp(
-              s->db,
-              arena_sprintf(&a,
-                            "INSERT INTO rollout_group_targets (group_id, target_id) SELECT ?,"
-                            " t.id%s AND NOT EXISTS (SELECT 1 FROM actions o WHERE"
-                            " o.target_id = t.id AND o.active = 1 AND COALESCE(o.weight, 1000)"
-                            " > ?) ORDER BY t.id LIMIT ?",
-                            clause),
-              err)))
-        rc = -ERR_INTERNAL;
-    if (rc == 0) {
-        db_bind_int(st, 1, g->id);
-        int idx = bind_free(st, 2, &rf, &gf, INT64_MAX, r->id, r->ds_id);
-        db_bind_int(st, idx, r->weight);
-        db_bind_int(st, idx + 1, limit);
-        rc = db_run(st, err);
-        st = NULL;
-        *added = rc == 0 ? db_changes(s->db) : 0;
-    }
-    db_done(st);
-    arena_free(&a);
-    return rc;
+    return fill(s, r, g, NULL, INT64_MAX, limit, false, r->weight, added, err);
 }
 
 int store_rollout_set_totals(struct store *s, int64_t rollout_id, struct error *err)
