@@ -15,6 +15,12 @@ its own on it.
 FALCONET_E2E_BLOB=s3 keeps the artifacts in S3 instead: a throwaway s3rver (s3.py)
 is started for the session and every Falconet server stores under a prefix of its
 own in its bucket. test_s3.py always uses S3 (its own servers on the same s3rver).
+
+FALCONET_E2E_CLUSTER=3 (implies PostgreSQL) makes every Server three falconet processes
+on its one database behind haproxy (falconet_e2e.Server, Front): the tests talk to
+haproxy, which sends consecutive requests to different processes. A test marked
+`single_instance(reason)` runs its own servers as one process; the run lists those
+tests and their reasons at the end.
 """
 
 import os
@@ -28,12 +34,24 @@ from falconet_e2e import Api, Server
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: long-running test (1 GiB upload); runs by default")
+    config.addinivalue_line("markers", "single_instance(reason): the test's own servers run "
+                            "as one process in cluster mode (FALCONET_E2E_CLUSTER)")
+    falconet_e2e.cluster_size = cluster_size()
+
+
+def cluster_size():
+    value = os.environ.get("FALCONET_E2E_CLUSTER", "1")
+    if not value.isdigit() or not 1 <= int(value) <= 9:
+        raise pytest.UsageError(f"FALCONET_E2E_CLUSTER must be a number from 1 to 9, not {value!r}")
+    return int(value)
 
 
 def on_postgres():
-    backend = os.environ.get("FALCONET_E2E_DB", "sqlite")
+    backend = os.environ.get("FALCONET_E2E_DB", "postgres" if cluster_size() > 1 else "sqlite")
     if backend not in ("sqlite", "postgres"):
         raise pytest.UsageError(f"FALCONET_E2E_DB must be sqlite or postgres, not {backend!r}")
+    if cluster_size() > 1 and backend != "postgres":
+        raise pytest.UsageError("FALCONET_E2E_CLUSTER needs PostgreSQL (FALCONET_E2E_DB=postgres)")
     return backend == "postgres"
 
 
@@ -111,4 +129,33 @@ def _server_still_running(request):
     if "server" in request.fixturenames or "api" in request.fixturenames:
         srv = request.getfixturevalue("server")
         assert srv.alive(), (f"falconet died during {request.node.nodeid} "
-                             f"(rc={srv.proc.returncode})\n" + srv.log_tail())
+                             f"(exit codes {srv.returncodes()})\n" + srv.log_tail())
+
+
+SINGLE_INSTANCE = []  # (nodeid, reason) of the single_instance tests run in cluster mode
+
+
+@pytest.fixture(autouse=True)
+def _single_instance(request, monkeypatch):
+    """A test marked single_instance starts its servers as one process."""
+    marker = request.node.get_closest_marker("single_instance")
+    if marker is None or falconet_e2e.cluster_size == 1:
+        yield
+        return
+    reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+    assert reason, f"{request.node.nodeid}: single_instance needs a reason"
+    assert "server" not in request.fixturenames and "api" not in request.fixturenames, \
+        "a single_instance test cannot use the session server (it is a cluster)"
+    SINGLE_INSTANCE.append((request.node.nodeid, reason))
+    monkeypatch.setattr(falconet_e2e, "cluster_size", 1)
+    yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    if falconet_e2e.cluster_size > 1:
+        terminalreporter.section(f"cluster mode: {falconet_e2e.cluster_size} instances "
+                                 "behind haproxy per server")
+        terminalreporter.line(f"{len(SINGLE_INSTANCE)} test(s) ran their servers as one "
+                              "process (single_instance):")
+        for nodeid, reason in SINGLE_INSTANCE:
+            terminalreporter.line(f"  {nodeid}: {reason}")

@@ -8,6 +8,7 @@ hands tests an `Api` object (base URL + Basic auth + small creation helpers).
 import base64
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -78,6 +79,10 @@ database_factory = None
 # bucket, and the directory where that prefix's bytes end up (s3rver's store).
 blob_factory = None
 
+# Set by conftest.py from FALCONET_E2E_CLUSTER: how many falconet processes a Server
+# runs by default (behind haproxy when more than one).
+cluster_size = 1
+
 # Several ranges in one request: a multipart/byteranges body from the local store, the
 # whole body (200) from S3 (docs/scale-out.md). Tests of the former skip on S3.
 several_ranges_local_only = pytest.mark.skipif(
@@ -85,9 +90,23 @@ several_ranges_local_only = pytest.mark.skipif(
     reason="S3 storage answers several ranges with the whole body")
 
 
-class Server:
-    """One `falconet serve` process on a free port with its own data dir (and, on
-    PostgreSQL, its own database)."""
+def single_instance(reason):
+    """Marks a test that runs its servers as one process even in cluster mode
+    (FALCONET_E2E_CLUSTER), for the reason given; conftest.py reports each such test."""
+    return pytest.mark.single_instance(reason=reason)
+
+
+def _answers(url, password):
+    """Whether GET url/rest/v1/userinfo answers 200 (and the last failure otherwise)."""
+    try:
+        r = requests.get(url + "/rest/v1/userinfo", auth=("admin", password), timeout=1)
+        return r.status_code == 200, f"HTTP {r.status_code}: {r.text[:200]}"
+    except requests.RequestException as e:
+        return False, repr(e)
+
+
+class Instance:
+    """One `falconet serve` process on a free port (a new one at each start)."""
 
     def __init__(self, data_dir, log_path, password):
         self.data_dir = str(data_dir)
@@ -95,13 +114,6 @@ class Server:
         self.password = password
         self.port = None
         self.proc = None
-        self.database_url = database_factory() if database_factory else None
-        # Extra environment for the server (FALCONET_STORAGE_* for S3); blob_dir is
-        # where the artifact bytes end up on disk.
-        self.env = {}
-        self.blob_dir = self.data_dir
-        if blob_factory:
-            self.env, self.blob_dir = blob_factory()
 
     @property
     def base_url(self):
@@ -111,66 +123,66 @@ class Server:
     def pid(self):
         return self.proc.pid
 
-    def start(self, timeout=10.0):
+    def launch(self, env):
+        """Starts the process; ready() tells when it answers."""
         binary = falconet_bin()
         if not os.access(binary, os.X_OK):
             raise AssertionError(f"falconet binary not found or not executable: {binary} "
                                  "(build it first or set FALCONET_BIN)")
         os.makedirs(self.data_dir, exist_ok=True)
         self.port = free_port()
-        env = dict(os.environ)
-        env["FALCONET_ADMIN_PASSWORD"] = self.password
-        if self.database_url:
-            env["FALCONET_DATABASE_URL"] = self.database_url
-        env.update(self.env)
-        # DDI "last seen" is buffered and flushed in batches; flush often so tests see it quickly
-        env.setdefault("FALCONET_DDI_FLUSH_INTERVAL_MS", "200")
-        env.setdefault("FALCONET_ROLLOUT_DYNAMIC_CHECK_INTERVAL_MS", "300")
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-        log.close()
-        deadline = time.monotonic() + timeout
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir",
+                 self.data_dir],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+
+    def wait_ready(self, deadline):
         last = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"falconet exited with {self.proc.returncode} during start-up\n"
-                                     + self.log_tail())
-            try:
-                r = requests.get(self.base_url + "/rest/v1/userinfo",
-                                 auth=("admin", self.password), timeout=1)
-                if r.status_code == 200:
-                    return self
-                last = f"HTTP {r.status_code}: {r.text[:200]}"
-            except requests.RequestException as e:
-                last = repr(e)
+                raise AssertionError(f"falconet exited with {self.proc.returncode} during "
+                                     "start-up\n" + self.log_tail())
+            ok, last = _answers(self.base_url, self.password)
+            if ok:
+                return
             time.sleep(0.05)
-        self.proc.kill()
-        self.proc.wait()
-        raise AssertionError(f"falconet did not answer GET /rest/v1/userinfo within {timeout}s "
+        self.kill()
+        raise AssertionError(f"falconet did not answer GET /rest/v1/userinfo in time "
                              f"(last: {last})\n" + self.log_tail())
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, timeout=10.0):
-        """SIGTERM the server and return its exit code (None if it hung and was killed)."""
+        """SIGTERM the process and return its exit code (None if it hung and was killed)."""
         if self.proc.poll() is not None:
             return self.proc.returncode
         self.proc.send_signal(signal.SIGTERM)
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            self.kill()
             return None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def log_text(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
 
     def log_tail(self, n=4000):
         try:
             with open(self.log_path, "rb") as f:
                 data = f.read()
-            return "--- server log (tail) ---\n" + data[-n:].decode("utf-8", "replace")
+            return (f"--- server log {os.path.basename(self.log_path)} (tail) ---\n"
+                    + data[-n:].decode("utf-8", "replace"))
         except OSError:
             return "(no server log)"
 
@@ -180,6 +192,197 @@ class Server:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
         raise AssertionError("VmRSS not found")
+
+
+class Front:
+    """haproxy from Debian in front of several instances (docs/scale-out.md): round robin
+    without stickiness, so consecutive requests land on different instances; a failed
+    connection is retried on another instance and a dead one is taken out by its health
+    check. Its configuration and log sit next to the path given (`<path>.cfg`, `.log`)."""
+
+    def __init__(self, path, ports, password):
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        assert os.access(haproxy, os.X_OK), "haproxy is not installed (Debian package haproxy)"
+        self.port = free_port()
+        self.password = password
+        self.cfg_path, self.log_path = str(path) + ".cfg", str(path) + ".log"
+        backends = "\n".join(f"  server s{i} 127.0.0.1:{p} check inter 200ms fall 1 rise 2"
+                             for i, p in enumerate(ports))
+        # tune.bufsize: requests with long headers or URLs reach the servers, whose own
+        # limits the tests check; accept-invalid-http-request: so do malformed ones.
+        with open(self.cfg_path, "w") as f:
+            f.write(f"""global
+  maxconn 4000
+  tune.bufsize 65536
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 120s
+  timeout server 120s
+  retries 3
+  option redispatch
+  retry-on conn-failure empty-response
+  option forwardfor
+  option accept-invalid-http-request
+frontend front
+  bind 127.0.0.1:{self.port}
+  default_backend servers
+backend servers
+  balance roundrobin
+{backends}
+""")
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([haproxy, "-db", "-f", self.cfg_path], stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_until(lambda: self.proc.poll() is not None or _answers(self.base_url, password)[0],
+                   timeout=10, what="haproxy forwarding")
+        assert self.proc.poll() is None, f"haproxy exited\n{self.log_tail()}"
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(10)
+
+    def log_tail(self, n=2000):
+        try:
+            with open(self.log_path, "rb") as f:
+                return "--- haproxy log (tail) ---\n" + f.read()[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+
+class Server:
+    """What a test talks to: one `falconet serve` process on a free port with its own data
+    dir (and, on PostgreSQL, its own database), or, in cluster mode, several processes on
+    that one database behind haproxy.
+
+    instances: how many processes (default `cluster_size`, i.e. FALCONET_E2E_CLUSTER, else
+    1). A server on SQLite (database_url None) always runs one: a SQLite file is served by
+    one process. The instances share the data dir, which then holds only the artifacts
+    (storage.path shared as on a network file system) or nothing (S3), and log to
+    `log_path` (the first) and `log_path.1`, `.2`, ...; haproxy's files are
+    `log_path.haproxy.cfg` and `.log`. `port`/`base_url` are the front's when there is one.
+    start() and stop() start and stop every process (and the front); a restart gets new
+    ports."""
+
+    def __init__(self, data_dir, log_path, password, instances=None):
+        self.data_dir = str(data_dir)
+        self.log_path = str(log_path)
+        self.password = password
+        self.instances_wanted = instances if instances is not None else cluster_size
+        self.instances = []
+        self.front = None
+        self.database_url = database_factory() if database_factory else None
+        # Extra environment for the server (FALCONET_STORAGE_* for S3); blob_dir is
+        # where the artifact bytes end up on disk.
+        self.env = {}
+        self.blob_dir = self.data_dir
+        if blob_factory:
+            self.env, self.blob_dir = blob_factory()
+
+    @property
+    def port(self):
+        return self.front.port if self.front else self.instances[0].port
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self):
+        """The process id of a one-process server (see pids)."""
+        assert len(self.instances) == 1, "several processes: use pids"
+        return self.instances[0].pid
+
+    @property
+    def pids(self):
+        return [i.pid for i in self.instances]
+
+    @property
+    def log_paths(self):
+        """Every log file of the server (instances, then haproxy's)."""
+        paths = [i.log_path for i in self.instances]
+        if self.front:
+            paths.append(self.front.log_path)
+        return paths
+
+    def own_files(self):
+        """The files the harness writes for this server outside its data dir."""
+        files = self.log_paths
+        if self.front:
+            files.append(self.front.cfg_path)
+        return files
+
+    def _environment(self):
+        env = dict(os.environ)
+        env["FALCONET_ADMIN_PASSWORD"] = self.password
+        if self.database_url:
+            env["FALCONET_DATABASE_URL"] = self.database_url
+        env.update(self.env)
+        # DDI "last seen" is buffered and flushed in batches; flush often so tests see it quickly
+        env.setdefault("FALCONET_DDI_FLUSH_INTERVAL_MS", "200")
+        env.setdefault("FALCONET_ROLLOUT_DYNAMIC_CHECK_INTERVAL_MS", "300")
+        return env
+
+    def start(self, timeout=10.0):
+        n = self.instances_wanted if self.database_url else 1
+        if len(self.instances) != n:
+            self.instances = [Instance(self.data_dir,
+                                       self.log_path if i == 0 else f"{self.log_path}.{i}",
+                                       self.password) for i in range(n)]
+        env = self._environment()
+        # Launched together: the first migrates an empty database, the others wait for it.
+        for inst in self.instances:
+            inst.launch(env)
+        deadline = time.monotonic() + timeout * (1 if n == 1 else 2)
+        try:
+            for inst in self.instances:
+                inst.wait_ready(deadline)
+            if n > 1:
+                self.front = Front(self.log_path + ".haproxy", [i.port for i in self.instances],
+                                   self.password)
+        except BaseException:
+            for inst in self.instances:
+                inst.kill()
+            raise
+        return self
+
+    def alive(self):
+        return (bool(self.instances) and all(i.alive() for i in self.instances)
+                and (self.front is None or self.front.alive()))
+
+    def returncodes(self):
+        return [i.proc.returncode if i.proc else None for i in self.instances]
+
+    def stop(self, timeout=10.0):
+        """SIGTERM every process and return the exit code: 0 when every one exited 0,
+        else the first other code (None if one hung and was killed)."""
+        codes = [i.stop(timeout) for i in self.instances]
+        if self.front:
+            self.front.stop()
+            self.front = None
+        return next((c for c in codes if c != 0), 0)
+
+    def log_text(self):
+        """Every instance's log, one after the other."""
+        return "".join(i.log_text() for i in self.instances)
+
+    def log_tail(self, n=4000):
+        tails = [i.log_tail(n) for i in self.instances]
+        if self.front:
+            tails.append(self.front.log_tail())
+        return "\n".join(tails)
+
+    def rss_kb(self):
+        """The resident memory of all processes together."""
+        return sum(i.rss_kb() for i in self.instances)
 
 
 # --------------------------------------------------------------------------

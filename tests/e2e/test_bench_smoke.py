@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 
-from falconet_e2e import REPO_ROOT, falconet_bin
+from falconet_e2e import REPO_ROOT, falconet_bin, single_instance
 
 RUN = os.path.join(REPO_ROOT, "bench", "run.py")
 DOCS_PAGE = os.path.join(REPO_ROOT, "docs", "benchmarks.md")
@@ -26,6 +26,7 @@ def _stat(path):
         return None
 
 
+@single_instance("bench/run.py starts and measures its own single servers")
 def test_bench_smoke(tmp_path):
     before = _stat(DOCS_PAGE)
     out = subprocess.run([sys.executable, RUN, "--smoke", "--out", str(tmp_path), "--bin", falconet_bin()],

@@ -6,16 +6,12 @@ runs the rollouts; when that instance is killed mid-rollout another one takes th
 lease over and the rollout finishes, without a target getting a second action.
 """
 
-import os
-import shutil
 import signal
-import subprocess
 import time
 
 import pytest
-import requests
 
-from falconet_e2e import Api, Device, Server, expect_json, free_port, uid, wait_until
+from falconet_e2e import Api, Device, Server, expect_json, uid, wait_until
 
 LEADER_LINE = "runs rollouts and auto-assignment: yes"
 
@@ -27,60 +23,8 @@ def pg(postgres):
     return postgres
 
 
-class Front:
-    """haproxy in front of the servers: round robin, failed connections retried on
-    another server, a dead server taken out by its health check."""
-
-    def __init__(self, tmp_path, servers):
-        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
-        assert os.access(haproxy, os.X_OK), "haproxy is not installed (Debian package haproxy)"
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.password = servers[0].password
-        backends = "\n".join(f"  server s{i} 127.0.0.1:{s.port} check inter 200ms fall 1 rise 2"
-                             for i, s in enumerate(servers))
-        cfg = tmp_path / "haproxy.cfg"
-        cfg.write_text(f"""global
-  maxconn 1000
-defaults
-  mode http
-  timeout connect 1s
-  timeout client 30s
-  timeout server 30s
-  retries 3
-  option redispatch
-  retry-on conn-failure empty-response
-  option forwardfor
-frontend front
-  bind 127.0.0.1:{self.port}
-  default_backend servers
-backend servers
-  balance roundrobin
-{backends}
-""")
-        self.log = open(tmp_path / "haproxy.log", "wb")
-        self.proc = subprocess.Popen([haproxy, "-db", "-f", str(cfg)], stdout=self.log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_until(self._forwarding, timeout=10, what="haproxy forwarding")
-
-    def _forwarding(self):
-        try:
-            return Api(self).get("/userinfo").status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
-        self.log.close()
-
-
 def _logs(servers):
-    out = []
-    for s in servers:
-        with open(s.log_path, errors="replace") as f:
-            out.append(f.read())
-    return out
+    return [s.log_text() for s in servers]
 
 
 def _leader(servers):
@@ -98,16 +42,12 @@ def _leader(servers):
 
 
 def test_three_instances_behind_haproxy_survive_losing_the_leader(pg, tmp_path):
-    servers = [Server(tmp_path / f"d{i}", tmp_path / f"s{i}.log", password="cluster-" + uid())
-               for i in range(3)]
-    for s in servers[1:]:
-        s.database_url = servers[0].database_url
-        s.password = servers[0].password
-    for s in servers:
-        s.start(timeout=30)
-    front = None
+    cluster = Server(tmp_path / "data", tmp_path / "server.log", password="cluster-" + uid(),
+                     instances=3)
+    cluster.start(timeout=30)
+    servers = cluster.instances
+    front = cluster.front
     try:
-        front = Front(tmp_path, servers)
         api = Api(front)
 
         # Any instance serves what another wrote.
@@ -163,8 +103,4 @@ def test_three_instances_behind_haproxy_survive_losing_the_leader(pg, tmp_path):
         finished_lines = sum(log.count(f"rollout {rid} finished") for log in _logs(servers))
         assert finished_lines == 1, finished_lines
     finally:
-        if front:
-            front.stop()
-        for s in servers:
-            if s.alive():
-                s.stop(timeout=10)
+        cluster.stop(timeout=10)

@@ -49,6 +49,9 @@ BINARY = os.environ.get("FALCONET_BIN", os.path.join(REPO_ROOT, "build", "falcon
 PASSWORD = "stall-test-secret"
 PATH = "/rest/v1/userinfo"
 
+# The HTTP layer of one falconet process is under test; behind haproxy it would be haproxy's.
+pytestmark = pytest.mark.single_instance(
+    reason="tests one process's HTTP layer (keep-alive, epoll stall) with its own server")
 
 
 def _sanitized(path):

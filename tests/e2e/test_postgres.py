@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from falconet_e2e import Api, Server, assert_error, expect, expect_json, uid
+from falconet_e2e import Api, Server, assert_error, expect, expect_json, single_instance, uid
 
 ANSWER_WITHIN_S = 5
 
@@ -80,12 +80,12 @@ def test_requests_fail_fast_while_postgres_is_down_and_recover(pg, tmp_path):
             pg.start()
         rc = srv.stop(timeout=10)
     assert rc == 0, f"exit code after SIGTERM: {rc}\n" + srv.log_tail()
-    with open(srv.log_path, encoding="utf-8", errors="replace") as f:
-        log = f.read()
+    log = srv.log_text()
     assert pg.password not in log, "the database password reached the server log"
     assert "database connection lost" in log and "database connection restored" in log, log[-3000:]
 
 
+@single_instance("builds its own topology: two processes started together on one database")
 def test_two_instances_share_one_database(pg, tmp_path):
     """Two servers started together on one empty database: one migrates while the other
     waits, both serve the same data, and their write transactions do not interleave
@@ -151,8 +151,7 @@ def test_two_instances_share_one_database(pg, tmp_path):
     finally:
         rc_a, rc_b = a.stop(timeout=10), b.stop(timeout=10)
     assert rc_a == 0 and rc_b == 0, a.log_tail() + b.log_tail()
-    with open(a.log_path) as fa, open(b.log_path) as fb:
-        logs = fa.read() + fb.read()
+    logs = a.log_text() + b.log_text()
     assert len(re.findall(r"applied migration version=1\b", logs)) == 1, logs[-3000:]
 
 

@@ -48,11 +48,12 @@ def test_state_survives_restart(tmp_path):
 
 
 def test_sigterm_while_idle_connection_open(tmp_path):
-    """An idle keep-alive client must not keep the server from exiting on SIGTERM."""
+    """An idle keep-alive client must not keep the server from exiting on SIGTERM (the
+    connection goes to a falconet process itself, not to haproxy in cluster mode)."""
     import socket
     srv = Server(tmp_path / "data", tmp_path / "server.log", password="idle-" + uid())
     srv.start()
-    s = socket.create_connection(("127.0.0.1", srv.port))
+    s = socket.create_connection(("127.0.0.1", srv.instances[0].port))
     try:
         s.sendall(b"GET /rest/v1/userinfo HTTP/1.1\r\nHost: x\r\n")  # incomplete request
         rc = srv.stop(timeout=10)
