@@ -4,6 +4,7 @@
 #include "blob/blob.h"
 #include "cli/migrate_store.h"
 #include "config/config.h"
+#include "core/change_listener.h"
 #include "core/last_seen.h"
 #include "core/scheduler.h"
 #include "http/server.h"
@@ -19,7 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Start-up attempts to reach PostgreSQL: the first wait, doubled up to the last. */
+#define CONNECT_RETRY_FIRST_MS 250
+#define CONNECT_RETRY_MAX_MS 5000
 
 static const char usage[] =
     "Usage: falconet <command> [options]\n"
@@ -147,6 +153,46 @@ static int ensure_admin(struct store *s, const struct config *c)
     return 0;
 }
 
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* Opens, migrates and seeds the database. A PostgreSQL server that cannot be reached
+ * yet, as when Falconet and its database start together (systemd, compose), is tried
+ * again with exponential backoff for up to database.connect_retry_seconds; every
+ * failed attempt logs one line (the address with its password masked). */
+static struct store *open_database(const struct config *c, struct error *err)
+{
+    const char *target = config_database(c);
+    bool postgres =
+        strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0;
+    int64_t give_up = time_mono_ms() + (int64_t)c->database_connect_retry_seconds * 1000;
+    int delay_ms = CONNECT_RETRY_FIRST_MS;
+    for (int attempt = 1;; attempt++) {
+        struct store *s = store_open(target, true, err);
+        if (s || !postgres || err->kind != ERR_UNAVAILABLE)
+            return s;
+        int64_t left = give_up - time_mono_ms();
+        if (left <= 0) {
+            char why[sizeof(err->message)];
+            snprintf(why, sizeof(why), "%s", err->message);
+            err_set(err, ERR_UNAVAILABLE, NULL,
+                    "%.180s (%d attempt%s; database.connect_retry_seconds = %d)", why, attempt,
+                    attempt == 1 ? "" : "s", c->database_connect_retry_seconds);
+            return NULL;
+        }
+        if (delay_ms > left)
+            delay_ms = (int)left;
+        log_warn("database not reachable (attempt %d), next attempt in %d ms: %s", attempt,
+                 delay_ms, err->message);
+        sleep_ms(delay_ms);
+        delay_ms = delay_ms * 2 > CONNECT_RETRY_MAX_MS ? CONNECT_RETRY_MAX_MS : delay_ms * 2;
+    }
+}
+
 static int mkdirs(const char *path)
 {
     char buf[1024];
@@ -224,7 +270,7 @@ static int serve(int argc, char **argv)
         return 1;
     }
     struct error err;
-    struct store *main_store = store_open(config_database(&cfg), true, &err);
+    struct store *main_store = open_database(&cfg, &err);
     if (!main_store) {
         fprintf(stderr, "falconet: %s\n", err.message);
         return 1;
@@ -257,12 +303,20 @@ static int serve(int argc, char **argv)
         .worker_fini = worker_fini,
         .app = &app,
     };
-    struct scheduler *sch = scheduler_start(config_database(&cfg), cfg.ddi_flush_interval_ms,
-                                            cfg.rollout_dynamic_check_ms, &err);
+    /* Several servers on one database: hear what the others change. */
+    struct change_listener *listener = NULL;
+    bool shared = store_shared(main_store);
+    if (shared)
+        listener = change_listener_start(config_database(&cfg), &err);
+    struct scheduler *sch = !shared || listener
+                                ? scheduler_start(config_database(&cfg), cfg.ddi_flush_interval_ms,
+                                                  cfg.rollout_dynamic_check_ms, &err)
+                                : NULL;
     struct http_server *srv = sch ? http_server_start(&hc, &err) : NULL;
     if (!srv) {
         fprintf(stderr, "falconet: %s\n", err.message);
         scheduler_stop(sch);
+        change_listener_stop(listener);
         blob_close(app.blobs);
         store_close(main_store);
         return 1;
@@ -276,6 +330,7 @@ static int serve(int argc, char **argv)
     log_info("shutting down signal=%d", sig);
     http_server_stop(srv, 30000);
     scheduler_stop(sch); /* after the server: the last polls' times are written too */
+    change_listener_stop(listener);
     last_seen_reset();
     blob_close(app.blobs);
     store_close(main_store);

@@ -44,6 +44,7 @@ static const struct key_spec keys[] = {
     STR("database", "path", database_path),
     {"database", "url", KEY_DATABASE_URL, offsetof(struct config, database_url),
      sizeof(((struct config *)0)->database_url), 0, 0},
+    INT("database", "connect_retry_seconds", database_connect_retry_seconds, 0, 86400),
     STR("storage", "path", artifact_dir),
     SIZE("storage", "max_artifact_bytes", max_artifact_size, 1, 1LL << 50),
     {"storage", "url", KEY_STORAGE_URL, offsetof(struct config, storage_url),
@@ -72,6 +73,7 @@ void config_defaults(struct config *c)
     c->connection_memory = 10 * 1024;
     snprintf(c->tenant, sizeof(c->tenant), "DEFAULT");
     c->max_artifact_size = 8LL << 30;
+    c->database_connect_retry_seconds = 30;
     snprintf(c->log_level, sizeof(c->log_level), "info");
     c->ddi_flush_interval_ms = 2000;
     c->rollout_dynamic_check_ms = 60000;

@@ -20,6 +20,9 @@ struct config {
     /* database.url: a postgres:// or postgresql:// URL selects PostgreSQL instead of
      * the SQLite file */
     char database_url[1024];
+    /* database.connect_retry_seconds: how long start-up keeps trying to reach
+     * PostgreSQL (0 = once) */
+    int database_connect_retry_seconds;
     char artifact_dir[512];   /* storage.path, "" = <data_dir>/artifacts */
     long long max_artifact_size; /* storage.max_artifact_bytes */
     /* storage.url: s3://bucket[/prefix] keeps artifacts in S3 instead of storage.path */

@@ -1,5 +1,6 @@
 #include "core/tenant_config.h"
 
+#include "util/log.h"
 #include "util/time.h"
 
 #include <errno.h>
@@ -184,9 +185,19 @@ int64_t tenant_settings_overdue_ts(struct store *s)
     return time_now_ms() - ((int64_t)cfg.polling_seconds + cfg.overdue_seconds) * 1000;
 }
 
-void tenant_settings_changed(void)
+void tenant_settings_forget(void)
 {
     pthread_mutex_lock(&settings_lock);
     settings_loaded_at = -1;
     pthread_mutex_unlock(&settings_lock);
+}
+
+void tenant_settings_changed(struct store *s)
+{
+    tenant_settings_forget();
+    struct error err;
+    if (store_announce(s, TENANT_SETTINGS_TOPIC, &err) < 0)
+        log_warn("tenant settings change not announced to other servers (they see it within "
+                 "%d ms): %s",
+                 TENANT_SETTINGS_TTL_MS, err.message);
 }

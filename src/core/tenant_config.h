@@ -44,15 +44,21 @@ struct tenant_settings {
     bool confirmation_flow;
     char gateway_key[520], header_authority[520];
 };
-/** The current settings from a process-wide cache, re-read from the store when
- * older than TENANT_SETTINGS_TTL_MS or after tenant_settings_changed(), so a poll
- * costs no configuration query. Other instances sharing the database see a
- * change within the TTL. */
+/** The current settings from a process-wide cache, so a poll costs no configuration
+ * query. The cache is re-read from the store after tenant_settings_forget() (this
+ * server or, through its change listener, another server on the same database
+ * changed a value) and, as a safety net for a lost announcement, when older than
+ * TENANT_SETTINGS_TTL_MS. */
 #define TENANT_SETTINGS_TTL_MS 2000
 void tenant_settings_get(struct store *s, struct tenant_settings *out);
 /** hawkBit's ${OVERDUE_TS}: now minus pollingTime and pollingOverdueTime (epoch ms). */
 int64_t tenant_settings_overdue_ts(struct store *s);
-/** Call after writing a tenant configuration value. */
-void tenant_settings_changed(void);
+/** The announcement topic (store_announce) of a tenant configuration change. */
+#define TENANT_SETTINGS_TOPIC "tenant_settings"
+/** Call after a tenant configuration write is committed: forgets this server's
+ * snapshot and announces the change to the other servers on the database. */
+void tenant_settings_changed(struct store *s);
+/** Forgets this server's snapshot (the next read goes to the store). */
+void tenant_settings_forget(void);
 
 #endif

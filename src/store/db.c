@@ -139,3 +139,23 @@ int db_lock_schema(struct db *db, bool lock, struct error *err)
 {
     return db->ops->lock_schema(db, lock, err);
 }
+
+int db_notify(struct db *db, const char *channel, const char *payload, struct error *err)
+{
+    return db->ops->notify ? db->ops->notify(db, channel, payload, err) : 0;
+}
+
+int db_listen(struct db *db, const char *channel, struct error *err)
+{
+    if (!db->ops->listen)
+        return err_set(err, ERR_INVALID, NULL, "this database has no change notices");
+    return db->ops->listen(db, channel, err);
+}
+
+int db_wait_notices(struct db *db, int wake_fd, int timeout_ms, db_notice_fn fn, void *ctx,
+                    struct error *err)
+{
+    if (!db->ops->wait_notices)
+        return err_set(err, ERR_INVALID, NULL, "this database has no change notices");
+    return db->ops->wait_notices(db, wake_fd, timeout_ms, fn, ctx, err);
+}

@@ -85,4 +85,23 @@ void db_rollback(struct db *db);
  * is served by one process). */
 int db_lock_schema(struct db *db, bool lock, struct error *err);
 
+/* Change notices between processes sharing a database (PostgreSQL LISTEN/NOTIFY; a
+ * SQLite file is served by one process, so there they do nothing). */
+
+/** Sends `payload` on `channel` to every connection listening on it (this one too, if
+ * it listens). Inside a transaction it is delivered at the commit, and not at all on a
+ * rollback. 0 on SQLite. */
+int db_notify(struct db *db, const char *channel, const char *payload, struct error *err);
+/** Listens on `channel` from now on; again after a lost connection. ERR_INVALID on
+ * SQLite. */
+int db_listen(struct db *db, const char *channel, struct error *err);
+/** Called with each notice's channel and payload (borrowed for the call). */
+typedef void (*db_notice_fn)(const char *channel, const char *payload, void *ctx);
+/** Waits up to timeout_ms (-1: no limit) until a notice arrives or wake_fd (-1: none)
+ * becomes readable, and hands each notice received to fn. Returns the number of
+ * notices (0 after a timeout or a wake-up) or a negative err_kind: ERR_UNAVAILABLE
+ * when the connection is lost (listen again), ERR_INVALID on SQLite. */
+int db_wait_notices(struct db *db, int wake_fd, int timeout_ms, db_notice_fn fn, void *ctx,
+                    struct error *err);
+
 #endif

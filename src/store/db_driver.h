@@ -29,6 +29,11 @@ struct db_ops {
     int (*commit)(struct db *db, struct error *err);
     void (*rollback)(struct db *db);
     int (*lock_schema)(struct db *db, bool lock, struct error *err);
+    /* change notices: NULL where the engine has none (db.c then does nothing) */
+    int (*notify)(struct db *db, const char *channel, const char *payload, struct error *err);
+    int (*listen)(struct db *db, const char *channel, struct error *err);
+    int (*wait_notices)(struct db *db, int wake_fd, int timeout_ms, db_notice_fn fn, void *ctx,
+                        struct error *err);
 };
 
 struct db {

@@ -13,7 +13,10 @@
  *
  * A lost connection (server restart, network) makes the current call fail with
  * ERR_UNAVAILABLE; the next call outside a transaction reconnects (PQreset, at most
- * every RECONNECT_MS), dropping the prepared statements of the old session. */
+ * every RECONNECT_MS), dropping the prepared statements of the old session.
+ *
+ * Change notices are LISTEN/NOTIFY: db_notify is pg_notify(), db_wait_notices polls the
+ * connection's socket (and the caller's wake-up descriptor) and reads what arrived. */
 #include "store/db_pg.h"
 
 #include "store/db_driver.h"
@@ -22,6 +25,7 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -639,6 +643,71 @@ static int pg_lock_schema(struct db *db, bool lock, struct error *err)
                       err);
 }
 
+/* ---- change notices ---- */
+
+static int pg_notify(struct db *base, const char *channel, const char *payload, struct error *err)
+{
+    struct pg_db *db = pdb(base);
+    int rc = ensure_connected(db, err);
+    if (rc < 0)
+        return rc;
+    const char *values[] = {channel, payload};
+    PGresult *res =
+        PQexecParams(db->conn, "SELECT pg_notify($1, $2)", 2, NULL, values, NULL, NULL, 0);
+    rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : map_error(db, res, err);
+    PQclear(res);
+    return rc;
+}
+
+static int pg_listen(struct db *base, const char *channel, struct error *err)
+{
+    struct pg_db *db = pdb(base);
+    char *quoted = PQescapeIdentifier(db->conn, channel, strlen(channel));
+    if (!quoted)
+        return err_set(err, ERR_INTERNAL, NULL, "out of memory");
+    char sql[128];
+    snprintf(sql, sizeof(sql), "LISTEN %.100s", quoted);
+    PQfreemem(quoted);
+    return run_simple(db, sql, err);
+}
+
+/* Hands the notices libpq has read so far to fn; returns how many. */
+static int deliver_notices(struct pg_db *db, db_notice_fn fn, void *ctx)
+{
+    int count = 0;
+    PGnotify *n;
+    while ((n = PQnotifies(db->conn))) {
+        fn(n->relname, n->extra, ctx);
+        PQfreemem(n);
+        count++;
+    }
+    return count;
+}
+
+static int pg_wait_notices(struct db *base, int wake_fd, int timeout_ms, db_notice_fn fn, void *ctx,
+                           struct error *err)
+{
+    struct pg_db *db = pdb(base);
+    if (PQstatus(db->conn) != CONNECTION_OK || db->broken)
+        return unavailable(db, err);
+    int count = deliver_notices(db, fn, ctx); /* read along with an earlier result */
+    if (count > 0)
+        return count;
+    struct pollfd fds[2] = {{.fd = PQsocket(db->conn), .events = POLLIN},
+                            {.fd = wake_fd, .events = POLLIN}};
+    int ready = poll(fds, wake_fd >= 0 ? 2 : 1, timeout_ms);
+    if (ready < 0 && errno != EINTR)
+        return err_set(err, ERR_INTERNAL, NULL, "poll: %s", strerror(errno));
+    if (ready <= 0 || !fds[0].revents)
+        return 0;
+    /* Readable: notices, or the end of a session the server closed. */
+    if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
+        db->broken = true;
+        return unavailable(db, err);
+    }
+    return deliver_notices(db, fn, ctx);
+}
+
 static const struct db_ops pg_ops = {
     .dialect = DB_POSTGRES,
     .close = pg_close,
@@ -659,4 +728,7 @@ static const struct db_ops pg_ops = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .lock_schema = pg_lock_schema,
+    .notify = pg_notify,
+    .listen = pg_listen,
+    .wait_notices = pg_wait_notices,
 };

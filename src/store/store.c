@@ -301,3 +301,41 @@ int store_scheduler_release(struct store *s, const char *holder, struct error *e
     db_bind_text(st, 1, holder);
     return db_run(st, err);
 }
+
+/* ---- announcements ---- */
+
+#define ANNOUNCE_CHANNEL "falconet_changes"
+
+bool store_shared(const struct store *s)
+{
+    return db_dialect(s->db) == DB_POSTGRES;
+}
+
+int store_announce(struct store *s, const char *topic, struct error *err)
+{
+    return db_notify(s->db, ANNOUNCE_CHANNEL, topic, err);
+}
+
+int store_listen(struct store *s, struct error *err)
+{
+    return db_listen(s->db, ANNOUNCE_CHANNEL, err);
+}
+
+struct announcement_sink {
+    store_announcement_fn fn;
+    void *ctx;
+};
+
+static void on_notice(const char *channel, const char *payload, void *ctx)
+{
+    struct announcement_sink *sink = ctx;
+    if (strcmp(channel, ANNOUNCE_CHANNEL) == 0)
+        sink->fn(payload, sink->ctx);
+}
+
+int store_wait_announcements(struct store *s, int wake_fd, int timeout_ms, store_announcement_fn fn,
+                             void *ctx, struct error *err)
+{
+    struct announcement_sink sink = {fn, ctx};
+    return db_wait_notices(s->db, wake_fd, timeout_ms, on_notice, &sink, err);
+}

@@ -65,4 +65,24 @@ int store_scheduler_lease(struct store *s, const char *holder, int64_t now_ms, i
 /** Gives the lease up (at shutdown) so that another server takes over at once. */
 int store_scheduler_release(struct store *s, const char *holder, struct error *err);
 
+/* ---- announcements between the servers sharing a database ----
+ * A server that changed something other servers keep in memory announces the topic;
+ * every server (itself included) listening on the database hears it. PostgreSQL
+ * LISTEN/NOTIFY; on SQLite, which one process serves, there is nobody to tell. */
+/** Whether other server processes may share this database (PostgreSQL). */
+bool store_shared(const struct store *s);
+/** Announces that `topic` changed: call after the change is committed (or inside its
+ * transaction: then it goes out with the commit). Does nothing on SQLite. */
+int store_announce(struct store *s, const char *topic, struct error *err);
+/** Subscribes this connection to the announcements; again after a lost connection.
+ * ERR_INVALID on SQLite. */
+int store_listen(struct store *s, struct error *err);
+typedef void (*store_announcement_fn)(const char *topic, void *ctx);
+/** Waits up to timeout_ms (-1: no limit) for announcements or until wake_fd is
+ * readable, and calls fn for each one heard. The number heard (0: timeout or
+ * wake-up), or a negative err_kind: ERR_UNAVAILABLE when the connection was lost
+ * (announcements may have been missed; store_listen again). */
+int store_wait_announcements(struct store *s, int wake_fd, int timeout_ms, store_announcement_fn fn,
+                             void *ctx, struct error *err);
+
 #endif

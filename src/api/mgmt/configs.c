@@ -182,7 +182,7 @@ static void put_one(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    tenant_settings_changed();
+    tenant_settings_changed(req_store(req));
     reply_one(req, key);
 }
 
@@ -241,7 +241,7 @@ static void put_batch(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    tenant_settings_changed();
+    tenant_settings_changed(s);
     struct jw w;
     jw_init(&w);
     jw_obj_begin(&w);
@@ -261,7 +261,7 @@ static void delete_one(struct request *req)
         mgmt_fail(req, &e);
         return;
     }
-    tenant_settings_changed();
+    tenant_settings_changed(req_store(req));
     http_reply_empty(req, 200);
 }
 
