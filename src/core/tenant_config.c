@@ -195,9 +195,10 @@ void tenant_settings_forget(void)
 void tenant_settings_changed(struct store *s)
 {
     tenant_settings_forget();
+    /* Every server's copy is gone once all have answered; one that does not answer
+     * re-reads its copy within the TTL anyway, so waiting that long is enough. */
     struct error err;
-    if (store_announce(s, TENANT_SETTINGS_TOPIC, &err) < 0)
-        log_warn("tenant settings change not announced to other servers (they see it within "
-                 "%d ms): %s",
-                 TENANT_SETTINGS_TTL_MS, err.message);
+    if (store_announce(s, TENANT_SETTINGS_TOPIC, TENANT_SETTINGS_TTL_MS, &err) < 0)
+        log_warn("tenant settings change: %s (each server re-reads them within %d ms)", err.message,
+                 TENANT_SETTINGS_TTL_MS);
 }

@@ -56,7 +56,10 @@ int64_t tenant_settings_overdue_ts(struct store *s);
 /** The announcement topic (store_announce) of a tenant configuration change. */
 #define TENANT_SETTINGS_TOPIC "tenant_settings"
 /** Call after a tenant configuration write is committed: forgets this server's
- * snapshot and announces the change to the other servers on the database. */
+ * snapshot and announces the change to the other servers on the database, returning
+ * once each has forgotten its own (at most TENANT_SETTINGS_TTL_MS, after which a
+ * server that did not answer re-reads anyway), so that the next request to any
+ * server sees the new values. */
 void tenant_settings_changed(struct store *s);
 /** Forgets this server's snapshot (the next read goes to the store). */
 void tenant_settings_forget(void);

@@ -145,11 +145,11 @@ int db_notify(struct db *db, const char *channel, const char *payload, struct er
     return db->ops->notify ? db->ops->notify(db, channel, payload, err) : 0;
 }
 
-int db_listen(struct db *db, const char *channel, struct error *err)
+int db_listen(struct db *db, const char *channel, bool on, struct error *err)
 {
     if (!db->ops->listen)
         return err_set(err, ERR_INVALID, NULL, "this database has no change notices");
-    return db->ops->listen(db, channel, err);
+    return db->ops->listen(db, channel, on, err);
 }
 
 int db_wait_notices(struct db *db, int wake_fd, int timeout_ms, db_notice_fn fn, void *ctx,

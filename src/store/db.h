@@ -92,9 +92,9 @@ int db_lock_schema(struct db *db, bool lock, struct error *err);
  * it listens). Inside a transaction it is delivered at the commit, and not at all on a
  * rollback. 0 on SQLite. */
 int db_notify(struct db *db, const char *channel, const char *payload, struct error *err);
-/** Listens on `channel` from now on; again after a lost connection. ERR_INVALID on
- * SQLite. */
-int db_listen(struct db *db, const char *channel, struct error *err);
+/** Listens on `channel` from now on (on = true; again after a lost connection), or no
+ * longer (on = false). ERR_INVALID on SQLite. */
+int db_listen(struct db *db, const char *channel, bool on, struct error *err);
 /** Called with each notice's channel and payload (borrowed for the call). */
 typedef void (*db_notice_fn)(const char *channel, const char *payload, void *ctx);
 /** Waits up to timeout_ms (-1: no limit) until a notice arrives or wake_fd (-1: none)

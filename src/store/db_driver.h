@@ -31,7 +31,7 @@ struct db_ops {
     int (*lock_schema)(struct db *db, bool lock, struct error *err);
     /* change notices: NULL where the engine has none (db.c then does nothing) */
     int (*notify)(struct db *db, const char *channel, const char *payload, struct error *err);
-    int (*listen)(struct db *db, const char *channel, struct error *err);
+    int (*listen)(struct db *db, const char *channel, bool on, struct error *err);
     int (*wait_notices)(struct db *db, int wake_fd, int timeout_ms, db_notice_fn fn, void *ctx,
                         struct error *err);
 };

@@ -659,14 +659,14 @@ static int pg_notify(struct db *base, const char *channel, const char *payload, 
     return rc;
 }
 
-static int pg_listen(struct db *base, const char *channel, struct error *err)
+static int pg_listen(struct db *base, const char *channel, bool on, struct error *err)
 {
     struct pg_db *db = pdb(base);
     char *quoted = PQescapeIdentifier(db->conn, channel, strlen(channel));
     if (!quoted)
         return err_set(err, ERR_INTERNAL, NULL, "out of memory");
     char sql[128];
-    snprintf(sql, sizeof(sql), "LISTEN %.100s", quoted);
+    snprintf(sql, sizeof(sql), "%s %.100s", on ? "LISTEN" : "UNLISTEN", quoted);
     PQfreemem(quoted);
     return run_simple(db, sql, err);
 }

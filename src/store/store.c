@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 static int schema_version(struct db *db, struct error *err)
 {
@@ -302,40 +303,134 @@ int store_scheduler_release(struct store *s, const char *holder, struct error *e
     return db_run(st, err);
 }
 
-/* ---- announcements ---- */
+/* ---- announcements ----
+ *
+ * An announcement is a notice "<topic> <token>" on ANNOUNCE_CHANNEL. Each listening
+ * server handles it and answers with the token on ACK_CHANNEL; the announcing
+ * connection listens there until as many answers came as there are listeners. A
+ * listener shows itself by holding a shared session advisory lock (LISTENER_LOCK),
+ * which pg_locks counts and which goes away with its session. */
 
 #define ANNOUNCE_CHANNEL "falconet_changes"
+#define ACK_CHANNEL "falconet_acks"
+#define LISTENER_LOCK "1180789868, 1" /* two int4 keys: "Fall", 1 */
+#define TOKEN_BYTES 8
 
 bool store_shared(const struct store *s)
 {
     return db_dialect(s->db) == DB_POSTGRES;
 }
 
-int store_announce(struct store *s, const char *topic, struct error *err)
-{
-    return db_notify(s->db, ANNOUNCE_CHANNEL, topic, err);
-}
-
 int store_listen(struct store *s, struct error *err)
 {
-    return db_listen(s->db, ANNOUNCE_CHANNEL, err);
+    if (db_listen(s->db, ANNOUNCE_CHANNEL, true, err) < 0)
+        return -1;
+    return db_exec(s->db, "SELECT pg_advisory_lock_shared(" LISTENER_LOCK ")", err);
+}
+
+/* How many sessions on this database listen for announcements; -1 on failure. */
+static int64_t listeners(struct store *s, struct error *err)
+{
+    struct db_stmt *st = db_prepare(
+        s->db,
+        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND classid = 1180789868 AND objid = 1 AND objsubid = 2"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        err);
+    if (!st)
+        return -1;
+    int64_t n = db_step(st, err) == DB_ROW ? db_col_int(st, 0) : -1;
+    db_done(st);
+    return n;
+}
+
+struct acks {
+    const char *token;
+    int64_t count;
+};
+
+static void count_ack(const char *channel, const char *payload, void *ctx)
+{
+    struct acks *acks = ctx;
+    if (strcmp(channel, ACK_CHANNEL) == 0 && strcmp(payload, acks->token) == 0)
+        acks->count++;
+}
+
+/* Sends the announcement and waits for the answers; 0 when every listener answered. */
+static int announce_and_wait(struct store *s, const char *topic, const char *token, int wait_ms,
+                             struct error *err)
+{
+    int64_t expected = listeners(s, err);
+    if (expected < 0)
+        return -1;
+    char payload[128];
+    snprintf(payload, sizeof(payload), "%.80s %s", topic, token);
+    if (db_notify(s->db, ANNOUNCE_CHANNEL, payload, err) < 0)
+        return -1;
+    struct acks acks = {token, 0};
+    int64_t deadline = time_mono_ms() + wait_ms;
+    while (acks.count < expected) {
+        int64_t left = deadline - time_mono_ms();
+        if (left <= 0)
+            return err_set(err, ERR_UNAVAILABLE, NULL, "%lld of %lld servers answered in %d ms",
+                           (long long)acks.count, (long long)expected, wait_ms);
+        if (db_wait_notices(s->db, -1, (int)left, count_ack, &acks, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void ignore_notice(const char *channel, const char *payload, void *ctx)
+{
+    (void)channel, (void)payload, (void)ctx;
+}
+
+int store_announce(struct store *s, const char *topic, int wait_ms, struct error *err)
+{
+    if (!store_shared(s))
+        return 0;
+    unsigned char raw[TOKEN_BYTES];
+    char token[2 * TOKEN_BYTES + 1];
+    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+        return err_set(err, ERR_INTERNAL, NULL, "no random bytes");
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(token + 2 * i, 3, "%02x", raw[i]);
+    if (db_listen(s->db, ACK_CHANNEL, true, err) < 0)
+        return -1;
+    int rc = announce_and_wait(s, topic, token, wait_ms, err);
+    if (db_listen(s->db, ACK_CHANNEL, false, rc < 0 ? NULL : err) < 0 && rc == 0)
+        rc = -1;
+    /* Late answers that arrived with the UNLISTEN: dropped, or they would pile up. */
+    while (db_wait_notices(s->db, -1, 0, ignore_notice, NULL, NULL) > 0)
+        ;
+    return rc;
 }
 
 struct announcement_sink {
+    struct store *store;
     store_announcement_fn fn;
     void *ctx;
 };
 
-static void on_notice(const char *channel, const char *payload, void *ctx)
+/* Handles "<topic> <token>" and answers with the token once it is handled. */
+static void on_announcement(const char *channel, const char *payload, void *ctx)
 {
     struct announcement_sink *sink = ctx;
-    if (strcmp(channel, ANNOUNCE_CHANNEL) == 0)
-        sink->fn(payload, sink->ctx);
+    if (strcmp(channel, ANNOUNCE_CHANNEL) != 0)
+        return;
+    char topic[96];
+    const char *token = strchr(payload, ' ');
+    size_t len = token ? (size_t)(token - payload) : strlen(payload);
+    snprintf(topic, sizeof(topic), "%.*s", (int)(len < sizeof(topic) ? len : sizeof(topic) - 1),
+             payload);
+    sink->fn(topic, sink->ctx);
+    if (token)
+        db_notify(sink->store->db, ACK_CHANNEL, token + 1, NULL);
 }
 
 int store_wait_announcements(struct store *s, int wake_fd, int timeout_ms, store_announcement_fn fn,
                              void *ctx, struct error *err)
 {
-    struct announcement_sink sink = {fn, ctx};
-    return db_wait_notices(s->db, wake_fd, timeout_ms, on_notice, &sink, err);
+    struct announcement_sink sink = {s, fn, ctx};
+    return db_wait_notices(s->db, wake_fd, timeout_ms, on_announcement, &sink, err);
 }

@@ -66,22 +66,24 @@ int store_scheduler_lease(struct store *s, const char *holder, int64_t now_ms, i
 int store_scheduler_release(struct store *s, const char *holder, struct error *err);
 
 /* ---- announcements between the servers sharing a database ----
- * A server that changed something other servers keep in memory announces the topic;
- * every server (itself included) listening on the database hears it. PostgreSQL
- * LISTEN/NOTIFY; on SQLite, which one process serves, there is nobody to tell. */
+ * A server that changed something the servers keep in memory announces the topic;
+ * every server listening on the database (itself included) handles it and answers.
+ * PostgreSQL LISTEN/NOTIFY; on SQLite, which one process serves, nobody is told. */
 /** Whether other server processes may share this database (PostgreSQL). */
 bool store_shared(const struct store *s);
-/** Announces that `topic` changed: call after the change is committed (or inside its
- * transaction: then it goes out with the commit). Does nothing on SQLite. */
-int store_announce(struct store *s, const char *topic, struct error *err);
-/** Subscribes this connection to the announcements; again after a lost connection.
- * ERR_INVALID on SQLite. */
+/** Announces that `topic` changed and waits until every listening server has handled
+ * it, at most wait_ms. Call after the change is committed, outside a transaction. 0
+ * when all answered (and always on SQLite); ERR_UNAVAILABLE when some did not answer
+ * in time or the announcement could not be sent. */
+int store_announce(struct store *s, const char *topic, int wait_ms, struct error *err);
+/** Makes this connection a listener: it hears every announcement from now on. Again
+ * after a lost connection. ERR_INVALID on SQLite. */
 int store_listen(struct store *s, struct error *err);
 typedef void (*store_announcement_fn)(const char *topic, void *ctx);
 /** Waits up to timeout_ms (-1: no limit) for announcements or until wake_fd is
- * readable, and calls fn for each one heard. The number heard (0: timeout or
- * wake-up), or a negative err_kind: ERR_UNAVAILABLE when the connection was lost
- * (announcements may have been missed; store_listen again). */
+ * readable; calls fn for each one heard and answers it once fn has returned. The
+ * number heard (0: timeout or wake-up), or a negative err_kind: ERR_UNAVAILABLE when
+ * the connection was lost (announcements may have been missed; store_listen again). */
 int store_wait_announcements(struct store *s, int wake_fd, int timeout_ms, store_announcement_fn fn,
                              void *ctx, struct error *err);
 
