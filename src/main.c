@@ -325,9 +325,10 @@ static int serve(int argc, char **argv)
              FALCONET_VERSION, cfg.listen, http_server_port(srv), cfg.workers, cfg.data_dir,
              (long long)(time_mono_ms() - started_ms));
 
-    int sig = 0;
-    sigwait(&sigs, &sig);
-    log_info("shutting down signal=%d", sig);
+    siginfo_t info = {0};
+    while (sigwaitinfo(&sigs, &info) < 0)
+        ;
+    log_info("shutting down signal=%d sender_pid=%ld", info.si_signo, (long)info.si_pid);
     http_server_stop(srv, 30000);
     scheduler_stop(sch); /* after the server: the last polls' times are written too */
     change_listener_stop(listener);

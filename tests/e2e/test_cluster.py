@@ -104,3 +104,50 @@ def test_three_instances_behind_haproxy_survive_losing_the_leader(pg, tmp_path):
         assert finished_lines == 1, finished_lines
     finally:
         cluster.stop(timeout=10)
+
+
+def test_tenant_settings_change_is_seen_by_every_instance_at_once(pg, tmp_path):
+    """Each server keeps the tenant settings in memory. A change through one server
+    returns only once every other server has dropped its copy (LISTEN/NOTIFY, answered
+    by each), so the very next request to any server sees it; also after PostgreSQL
+    restarted under them (each listener listens again)."""
+    cluster = Server(tmp_path / "data", tmp_path / "server.log", password="coh-" + uid(),
+                     instances=3)
+    cluster.start(timeout=30)
+    servers = cluster.instances
+    try:
+        api = Api(cluster)
+        t = api.create_target(f"coh-{uid()}")
+        devices = [Device(s, t["controllerId"], t["securityToken"]) for s in servers]
+        for d in devices:  # every server has the settings in memory now
+            assert d.poll_body()["config"]["polling"]["sleep"] == "00:05:00"
+
+        def change_through_each(values):
+            for writer, value in zip(servers * 2, values):
+                expect_json(Api(writer).put("/system/configs/pollingTime",
+                                            json={"value": value}), 200)
+                seen = [d.poll_body()["config"]["polling"]["sleep"] for d in devices]
+                assert seen == [value] * 3, (writer.port, value, seen)
+
+        change_through_each(["00:01:00", "00:02:00", "00:03:00"])
+        # an authentication switch, and back: the next poll anywhere follows it
+        expect_json(Api(servers[0]).put("/system/configs/authentication.targettoken.enabled",
+                                        json={"value": False}), 200)
+        assert [d.poll().status_code for d in devices] == [401] * 3
+        assert Api(servers[1]).delete("/system/configs/authentication.targettoken.enabled") \
+            .status_code == 200
+        assert [d.poll().status_code for d in devices] == [200] * 3
+
+        assert pg.stop().returncode == 0, pg.log_tail()
+        assert pg.start() is pg
+        wait_until(lambda: all(Api(s).get("/userinfo").status_code == 200
+                               and d.poll().status_code == 200
+                               for s, d in zip(servers, devices)),
+                   timeout=20, what="every server serving again")
+        wait_until(lambda: all(s.log_text().count("hearing the other servers' changes again")
+                               for s in servers), timeout=10, what="every listener back")
+        change_through_each(["00:04:00", "00:06:00", "00:07:00"])
+    finally:
+        cluster.stop(timeout=10)
+    log = cluster.log_text()
+    assert "servers answered" not in log, log[-3000:]  # no announcement went unanswered

@@ -3,17 +3,21 @@
 While PostgreSQL is down every request that needs the database answers 503 with
 hawkBit's error body, quickly (the driver's connect timeout is 2 s), and the server
 neither hangs nor exits. Once PostgreSQL is back the same server process serves
-requests again, and what it acknowledged before the restart is still there.
+requests again, and what it acknowledged before the restart is still there. A server
+started while PostgreSQL is still down waits for it (database.connect_retry_seconds).
 """
 
+import os
 import re
+import subprocess
 import threading
 import time
 
 import pytest
 import requests
 
-from falconet_e2e import Api, Server, assert_error, expect, expect_json, single_instance, uid
+from falconet_e2e import (Api, Server, assert_error, expect, expect_json, falconet_bin, free_port,
+                          single_instance, uid)
 
 ANSWER_WITHIN_S = 5
 
@@ -207,3 +211,70 @@ def test_acknowledged_writes_survive_a_postgres_crash_under_load(pg, tmp_path):
             pg.start()
         rc = srv.stop(timeout=10)
     assert rc == 0, f"exit code after SIGTERM: {rc}\n" + srv.log_tail()
+
+
+def test_server_started_before_postgres_comes_up_once_it_is_there(pg, tmp_path):
+    """A server started while PostgreSQL is still down (systemd, compose) keeps trying
+    (database.connect_retry_seconds, default 30 s; exponential backoff), logs one line
+    per attempt without the password, and serves once the database is there."""
+    srv = Server(tmp_path / "data", tmp_path / "server.log", password="pglate-" + uid())
+    assert pg.stop().returncode == 0, pg.log_tail()
+    started = []
+    timer = threading.Timer(1.5, lambda: started.append(pg.start()))
+    try:
+        timer.start()
+        srv.start(timeout=30)
+        timer.join()
+        assert started == [pg]
+        api = Api(srv)
+        cid = f"pg-late-{uid()}"
+        api.create_target(cid)
+        assert expect_json(api.get(f"/targets/{cid}"), 200)["controllerId"] == cid
+    finally:
+        timer.join()
+        if not started:
+            pg.start()
+        rc = srv.stop(timeout=10)
+    assert rc == 0, f"exit code after SIGTERM: {rc}\n" + srv.log_tail()
+    log = srv.log_text()
+    assert pg.password not in log, "the database password reached the server log"
+    attempts = re.findall(r"database not reachable \(attempt (\d+)\), next attempt in (\d+) ms: "
+                          r"cannot connect to postgres://falconet:\*\*\*@127\.0\.0\.1:", log)
+    assert attempts, log[-3000:]
+    # the first wait is 250 ms and each next one twice the last (one process's lines)
+    first = srv.instances[0].log_text()
+    waits = [int(ms) for _, ms in re.findall(r"attempt (\d+)\), next attempt in (\d+) ms", first)]
+    assert waits[:3] == [250, 500, 1000][:len(waits)], waits
+
+
+def test_server_without_retry_stops_at_once_when_postgres_is_down(pg, tmp_path):
+    """database.connect_retry_seconds = 0: one attempt, then exit 1 with a message that
+    names the address (password masked) and the setting; a short budget gives up after
+    it, saying how many attempts it made."""
+    url = pg.create_database()
+    assert pg.stop().returncode == 0, pg.log_tail()
+    runs = {}
+    try:
+        for retry in ("0", "1"):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("FALCONET_DATABASE")}
+            env.update(FALCONET_DATABASE_URL=url, FALCONET_DATABASE_CONNECT_RETRY_SECONDS=retry,
+                       FALCONET_ADMIN_PASSWORD="pgdown-" + uid())
+            began = time.monotonic()
+            r = subprocess.run([falconet_bin(), "serve", "--listen", f"127.0.0.1:{free_port()}",
+                                "--data-dir", str(tmp_path / f"data-{retry}")], env=env,
+                               capture_output=True, text=True, timeout=60)
+            runs[retry] = (r, time.monotonic() - began)
+    finally:
+        pg.start()
+    (once, took_once), (short, took_short) = runs["0"], runs["1"]
+    for r in (once, short):
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert pg.password not in r.stdout + r.stderr
+        assert "falconet: cannot connect to postgres://falconet:***@127.0.0.1:" in r.stderr, r.stderr
+    assert took_once < 5, took_once
+    assert "database not reachable" not in once.stderr, once.stderr
+    assert "(1 attempt; database.connect_retry_seconds = 0)" in once.stderr, once.stderr
+    assert 1 <= took_short < 8, took_short
+    assert "database not reachable (attempt 1), next attempt in 250 ms" in short.stderr, short.stderr
+    assert re.search(r"\(\d+ attempts; database.connect_retry_seconds = 1\)", short.stderr), \
+        short.stderr
