@@ -23,6 +23,7 @@ static const char *const env_names[] = {
     "FALCONET_SERVER_MAX_CONNECTIONS",
     "FALCONET_SERVER_TENANT",
     "FALCONET_DATABASE_PATH",
+    "FALCONET_DATABASE_CONNECT_RETRY_SECONDS",
     "FALCONET_STORAGE_PATH",
     "FALCONET_STORAGE_MAX_ARTIFACT_BYTES",
     "FALCONET_ADMIN_PASSWORD",
@@ -102,6 +103,7 @@ static void test_defaults(void **state)
     assert_true(c->max_artifact_size == 8LL << 30);
     assert_string_equal(c->admin_password, "");
     assert_string_equal(c->log_level, "info");
+    assert_int_equal(c->database_connect_retry_seconds, 30);
 }
 
 static void test_finish_derives_paths_from_data_dir(void **state)
@@ -233,6 +235,12 @@ static void test_number_ranges(void **state)
     expect_set_fails(f, "server", "max_body_bytes", "1023", "server.max_body_bytes");
     set_ok(f, "server", "max_body_bytes", "1024");
     expect_set_fails(f, "storage", "max_artifact_bytes", "0", "storage.max_artifact_bytes");
+    set_ok(f, "database", "connect_retry_seconds", "0");
+    assert_int_equal(f->c.database_connect_retry_seconds, 0);
+    set_ok(f, "database", "connect_retry_seconds", "86400");
+    expect_set_fails(f, "database", "connect_retry_seconds", "-1",
+                     "database.connect_retry_seconds");
+    expect_set_fails(f, "database", "connect_retry_seconds", "86401", "from 0 to 86400");
 }
 
 static void test_number_syntax(void **state)
@@ -334,7 +342,9 @@ static void test_env_overrides(void **state)
     setenv("FALCONET_ADMIN_PASSWORD", "s3cret", 1);
     setenv("FALCONET_LOG_LEVEL", "warn", 1);
     setenv("FALCONET_SERVER_TENANT", "", 1);
+    setenv("FALCONET_DATABASE_CONNECT_RETRY_SECONDS", "5", 1);
     assert_int_equal(config_load_env(&f->c, &f->err), 0);
+    assert_int_equal(f->c.database_connect_retry_seconds, 5);
     assert_string_equal(f->c.listen, "127.0.0.1:7000");
     assert_int_equal(f->c.max_body, 2 << 20);
     assert_true(f->c.max_artifact_size == 1LL << 30);

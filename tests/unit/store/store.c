@@ -1,5 +1,6 @@
 /* Tests for src/store/store.c: the scheduler lease that lets one of several servers
- * run the cluster-wide periodic work. */
+ * run the cluster-wide periodic work, and announcements on a database that one server
+ * serves (SQLite; the PostgreSQL side is tested end to end in tests/e2e/test_cluster.py). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,11 +39,29 @@ static void test_release_hands_over_at_once(void **state)
     assert_true(lease(f, "b", 2000, 6000));
 }
 
+static void never_called(const char *topic, void *ctx)
+{
+    (void)topic, (void)ctx;
+    fail_msg("an announcement on SQLite");
+}
+
+static void test_announcements_on_sqlite_tell_nobody(void **state)
+{
+    struct fixture *f = *state;
+    struct error e;
+    assert_false(store_shared(f->s));
+    assert_int_equal(store_announce(f->s, "tenant_settings", 2000, &e), 0); /* at once */
+    assert_int_equal(store_listen(f->s, &e), -ERR_INVALID);
+    assert_int_equal(store_wait_announcements(f->s, -1, 0, never_called, NULL, &e), -ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_holder_at_a_time, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_release_hands_over_at_once, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_announcements_on_sqlite_tell_nobody, fixture_setup,
                                         fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
