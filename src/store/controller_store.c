@@ -84,7 +84,8 @@ int store_controller_touch(struct store *s, const struct last_seen *items, size_
             db_prepare(s->db,
                        "UPDATE targets SET last_request_at = CASE WHEN last_request_at > ?1"
                        " THEN last_request_at ELSE ?1 END,"
-                       " address = COALESCE(?2, address),"
+                       " address = CASE WHEN last_request_at > ?1 THEN address"
+                       " ELSE COALESCE(?2, address) END,"
                        " last_modified_at = CASE WHEN update_status = 'unknown' THEN ?1"
                        " ELSE last_modified_at END,"
                        " update_status = CASE WHEN update_status = 'unknown' THEN 'registered'"

@@ -31,7 +31,8 @@ struct last_seen {
     char address[64];
 };
 /** Writes a batch of last-seen records in one transaction (never moving a time
- * backwards). A target that polled for the first time turns from unknown to
+ * backwards, nor replacing the address of a newer poll: several servers flush their
+ * buffers independently). A target that polled for the first time turns from unknown to
  * registered here (reference e.2), so that even a device's first poll writes
  * nothing itself. */
 int store_controller_touch(struct store *s, const struct last_seen *items, size_t n,

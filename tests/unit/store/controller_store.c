@@ -192,6 +192,16 @@ static void test_touch(void **state)
     items[0].at_ms = 3000;
     assert_int_equal(store_controller_touch(f->s, items, 1, &e), 0);
     assert_int_equal(fx_get_target(f, t1).last_request_at, 3000);
+    /* Several servers flush their buffers independently: an older poll's address,
+     * flushed after a newer one's, does not replace it. */
+    items[0].at_ms = 5000;
+    snprintf(items[0].address, sizeof(items[0].address), "http://5.5.5.5");
+    assert_int_equal(store_controller_touch(f->s, items, 1, &e), 0);
+    items[0].at_ms = 4000;
+    snprintf(items[0].address, sizeof(items[0].address), "http://4.4.4.4");
+    assert_int_equal(store_controller_touch(f->s, items, 1, &e), 0);
+    assert_int_equal(fx_get_target(f, t1).last_request_at, 5000);
+    assert_string_equal(fx_get_target(f, t1).address, "http://5.5.5.5");
 }
 
 static void test_touch_registers_first_pollers(void **state)
