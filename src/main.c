@@ -205,6 +205,17 @@ static struct blob_store *open_blobs(const struct config *c, struct error *err)
     return blob_open_s3(&s3, err);
 }
 
+/* How often polls were answered without the database (for tuning ddi.device_cache_entries). */
+static void log_device_cache(struct device_cache *c)
+{
+    if (!c)
+        return;
+    uint64_t hits, misses;
+    device_cache_stats(c, &hits, &misses);
+    log_info("device cache hits=%llu misses=%llu", (unsigned long long)hits,
+             (unsigned long long)misses);
+}
+
 static int serve(int argc, char **argv)
 {
     int64_t started_ms = time_mono_ms();
@@ -230,6 +241,8 @@ static int serve(int argc, char **argv)
         return 1;
     }
     struct app app = {.config = &cfg};
+    if (store_exclusive(main_store))
+        app.devices = device_cache_new((size_t)cfg.ddi_device_cache_entries);
     if (ensure_admin(main_store, &cfg) < 0 || !(app.blobs = open_blobs(&cfg, &err))) {
         if (!app.blobs)
             fprintf(stderr, "falconet: %s\n", err.message);
@@ -277,6 +290,8 @@ static int serve(int argc, char **argv)
     http_server_stop(srv, 30000);
     scheduler_stop(sch); /* after the server: the last polls' times are written too */
     last_seen_reset();
+    log_device_cache(app.devices);
+    device_cache_free(app.devices);
     blob_close(app.blobs);
     store_close(main_store);
     log_info("stopped");

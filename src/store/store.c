@@ -274,6 +274,16 @@ int store_config_delete(struct store *s, const char *key, struct error *err)
     return db_run(st, err);
 }
 
+bool store_exclusive(const struct store *s)
+{
+    return db_exclusive(s->db);
+}
+
+uint64_t store_change_generation(void)
+{
+    return db_change_generation();
+}
+
 int store_scheduler_lease(struct store *s, const char *holder, int64_t now_ms, int64_t hold_ms,
                           bool *granted, struct error *err)
 {
@@ -286,8 +296,10 @@ int store_scheduler_lease(struct store *s, const char *holder, int64_t now_ms, i
     db_bind_text(st, 1, holder);
     db_bind_int(st, 2, now_ms);
     db_bind_int(st, 3, hold_ms);
+    db_track_changes(s->db, false); /* bookkeeping, renewed every tick: see db.h */
     int rc = db_run(st, err);
     *granted = rc == 0 && db_changes(s->db) == 1;
+    db_track_changes(s->db, true);
     return rc;
 }
 

@@ -24,6 +24,14 @@ struct store {
 struct store *store_open(const char *target, bool migrate, struct error *err);
 void store_close(struct store *s);
 
+/** Whether this process is the database's only writer (SQLite), so that an in-process
+ * cache of its content stays current by watching store_change_generation(). */
+bool store_exclusive(const struct store *s);
+/** Grows after every committed change made through any store of this process, except
+ * bookkeeping that changes nothing a device is told (last-seen times, the scheduler
+ * lease). Read it before reading the data a cache entry is made of. */
+uint64_t store_change_generation(void);
+
 /* One transaction at a time per handle. */
 int store_begin(struct store *s, struct error *err);
 int store_commit(struct store *s, struct error *err);
