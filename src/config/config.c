@@ -70,7 +70,7 @@ void config_defaults(struct config *c)
     c->max_body = 1 << 20;
     c->timeout_seconds = 120;
     c->max_connections = 20000;
-    c->connection_memory = 10 * 1024;
+    c->connection_memory = 9 * 1024;
     snprintf(c->tenant, sizeof(c->tenant), "DEFAULT");
     c->max_artifact_size = 8LL << 30;
     snprintf(c->log_level, sizeof(c->log_level), "info");
