@@ -251,6 +251,17 @@ static struct blob_store *open_blobs(const struct config *c, struct error *err)
     return blob_open_s3(&s3, err);
 }
 
+/* How often polls were answered without the database (for tuning ddi.device_cache_entries). */
+static void log_device_cache(struct device_cache *c)
+{
+    if (!c)
+        return;
+    uint64_t hits, misses;
+    device_cache_stats(c, &hits, &misses);
+    log_info("device cache hits=%llu misses=%llu", (unsigned long long)hits,
+             (unsigned long long)misses);
+}
+
 static int serve(int argc, char **argv)
 {
     int64_t started_ms = time_mono_ms();
@@ -276,6 +287,8 @@ static int serve(int argc, char **argv)
         return 1;
     }
     struct app app = {.config = &cfg};
+    if (store_exclusive(main_store))
+        app.devices = device_cache_new((size_t)cfg.ddi_device_cache_entries);
     if (ensure_admin(main_store, &cfg) < 0 || !(app.blobs = open_blobs(&cfg, &err))) {
         if (!app.blobs)
             fprintf(stderr, "falconet: %s\n", err.message);
@@ -305,7 +318,7 @@ static int serve(int argc, char **argv)
     };
     /* Several servers on one database: hear what the others change. */
     struct change_listener *listener = NULL;
-    bool shared = store_shared(main_store);
+    bool shared = !store_exclusive(main_store);
     if (shared)
         listener = change_listener_start(config_database(&cfg), &err);
     struct scheduler *sch = !shared || listener
@@ -333,6 +346,8 @@ static int serve(int argc, char **argv)
     scheduler_stop(sch); /* after the server: the last polls' times are written too */
     change_listener_stop(listener);
     last_seen_reset();
+    log_device_cache(app.devices);
+    device_cache_free(app.devices);
     blob_close(app.blobs);
     store_close(main_store);
     log_info("stopped");

@@ -5,12 +5,14 @@
 
 #include "blob/blob.h"
 #include "config/config.h"
+#include "core/device_cache.h"
 #include "http/http.h"
 #include "store/store.h"
 
 struct app {
     const struct config *config;
     struct blob_store *blobs;
+    struct device_cache *devices; /* NULL when off (PostgreSQL, or configured so) */
 };
 
 struct app_worker {

@@ -57,6 +57,7 @@ static const struct key_spec keys[] = {
     {"storage", "s3_download", KEY_S3_DOWNLOAD, offsetof(struct config, s3_download), 16, 0, 0},
     STR("admin", "password", admin_password),
     INT("ddi", "flush_interval_ms", ddi_flush_interval_ms, 50, 60000),
+    INT("ddi", "device_cache_entries", ddi_device_cache_entries, 0, 1 << 26),
     INT("rollout", "dynamic_check_interval_ms", rollout_dynamic_check_ms, 100, 3600000),
     {"log", "level", KEY_LOG_LEVEL, offsetof(struct config, log_level), 16, 0, 0},
 };
@@ -70,12 +71,13 @@ void config_defaults(struct config *c)
     c->max_body = 1 << 20;
     c->timeout_seconds = 120;
     c->max_connections = 20000;
-    c->connection_memory = 10 * 1024;
+    c->connection_memory = 9 * 1024;
     snprintf(c->tenant, sizeof(c->tenant), "DEFAULT");
     c->max_artifact_size = 8LL << 30;
     c->database_connect_retry_seconds = 30;
     snprintf(c->log_level, sizeof(c->log_level), "info");
     c->ddi_flush_interval_ms = 2000;
+    c->ddi_device_cache_entries = 1 << 18;
     c->rollout_dynamic_check_ms = 60000;
     snprintf(c->s3_region, sizeof(c->s3_region), "us-east-1");
     c->s3_path_style = -1;

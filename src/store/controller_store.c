@@ -71,11 +71,8 @@ int store_controller_view(struct store *s, const char *controller_id, struct are
     return rc;
 }
 
-int store_controller_touch(struct store *s, const struct last_seen *items, size_t n,
-                           struct error *err)
+static int touch(struct store *s, const struct last_seen *items, size_t n, struct error *err)
 {
-    if (n == 0)
-        return 0;
     int rc = store_begin(s, err);
     if (rc < 0)
         return rc;
@@ -105,6 +102,18 @@ int store_controller_touch(struct store *s, const struct last_seen *items, size_
         return rc;
     }
     return store_commit(s, err);
+}
+
+int store_controller_touch(struct store *s, const struct last_seen *items, size_t n,
+                           struct error *err)
+{
+    if (n == 0)
+        return 0;
+    /* Last-seen times change nothing a device is told: device caches stay valid. */
+    db_track_changes(s->db, false);
+    int rc = touch(s, items, n, err);
+    db_track_changes(s->db, true);
+    return rc;
 }
 
 /* Runs sql with ?1 = value and ?2 = target id. */

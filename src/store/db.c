@@ -4,7 +4,43 @@
 
 #include "store/db_driver.h"
 
+#include <stdatomic.h>
 #include <string.h>
+
+static _Atomic uint64_t change_generation;
+
+bool db_exclusive(const struct db *db)
+{
+    return db->ops->exclusive;
+}
+
+uint64_t db_change_generation(void)
+{
+    return atomic_load(&change_generation);
+}
+
+void db_track_changes(struct db *db, bool on)
+{
+    db->untracked = !on;
+}
+
+void db_note_change(struct db *db)
+{
+    if (!db->untracked)
+        db->dirty = true;
+}
+
+void db_changes_committed(struct db *db)
+{
+    if (db->dirty)
+        atomic_fetch_add(&change_generation, 1);
+    db->dirty = false;
+}
+
+void db_changes_rolled_back(struct db *db)
+{
+    db->dirty = false;
+}
 
 struct db *db_open(const char *target, struct error *err)
 {

@@ -80,6 +80,21 @@ int db_begin(struct db *db, struct error *err);
 int db_commit(struct db *db, struct error *err);
 void db_rollback(struct db *db);
 
+/* Change tracking for in-process caches of database content (the DDI device cache).
+ * Only meaningful where db_exclusive(): then every change comes through this process. */
+
+/** Whether this process is the database's only writer (SQLite: the file is opened
+ * exclusively), so that db_change_generation() sees every change. */
+bool db_exclusive(const struct db *db);
+/** A process-wide counter that grows after every committed change made through any
+ * connection of this process (after COMMIT, or after an auto-committed statement),
+ * except changes made while tracking is off. A cache entry stamped with the value read
+ * before its data was read is current as long as the counter has not moved. */
+uint64_t db_change_generation(void);
+/** Turns tracking off (false) or back on for this connection: for bookkeeping writes
+ * that change nothing a cache keeps (last-seen times, the scheduler lease). */
+void db_track_changes(struct db *db, bool on);
+
 /** Takes (lock) or releases the schema lock that keeps two processes from migrating
  * at once: a session advisory lock on PostgreSQL, nothing on SQLite (a database file
  * is served by one process). */

@@ -10,6 +10,7 @@
 
 struct db_ops {
     enum db_dialect dialect;
+    bool exclusive; /* see db_exclusive() */
     void (*close)(struct db *db);
     struct db_stmt *(*prepare)(struct db *db, const char *sql, bool cached, struct error *err);
     void (*done)(struct db_stmt *st);
@@ -38,7 +39,16 @@ struct db_ops {
 
 struct db {
     const struct db_ops *ops;
+    bool untracked; /* db_track_changes(db, false) */
+    bool dirty;     /* a tracked change waits for its commit */
 };
+
+/** For drivers: a statement that may have changed rows ran on db. */
+void db_note_change(struct db *db);
+/** For drivers: the pending changes of db are committed (publishes them to
+ * db_change_generation) or rolled back (forgets them). */
+void db_changes_committed(struct db *db);
+void db_changes_rolled_back(struct db *db);
 
 struct db_stmt {
     struct db *db;

@@ -163,16 +163,25 @@ static struct db_stmt *prepare_temp(struct sqlite_db *db, const char *sql, struc
     return &st->base;
 }
 
+/* Outside a transaction a writing statement commits when it finishes or is reset. */
+static void publish_autocommitted(struct sqlite_db *db)
+{
+    if (db->base.dirty && sqlite3_get_autocommit(db->handle))
+        db_changes_committed(&db->base);
+}
+
 static void sqlite_done(struct db_stmt *base)
 {
     struct sqlite_stmt *st = (struct sqlite_stmt *)base;
+    struct sqlite_db *db = sdb(base->db);
     if (st->temporary) {
         sqlite3_finalize(st->stmt);
         free(st);
-        return;
+    } else {
+        sqlite3_reset(st->stmt);
+        sqlite3_clear_bindings(st->stmt);
     }
-    sqlite3_reset(st->stmt);
-    sqlite3_clear_bindings(st->stmt);
+    publish_autocommitted(db);
 }
 
 static void sqlite_bind_int(struct db_stmt *st, int idx, int64_t v)
@@ -198,6 +207,10 @@ static void sqlite_bind_null(struct db_stmt *st, int idx, bool typed_int)
 static int sqlite_step(struct db_stmt *st, struct error *err)
 {
     int rc = sqlite3_step(stmt_of(st));
+    if (!sqlite3_stmt_readonly(stmt_of(st)))
+        db_note_change(st->db);
+    if (rc == SQLITE_DONE)
+        publish_autocommitted(sdb(st->db));
     if (rc == SQLITE_ROW)
         return DB_ROW;
     if (rc == SQLITE_DONE)
@@ -230,7 +243,7 @@ static int64_t sqlite_changes(struct db *db)
     return sqlite3_changes64(sdb(db)->handle);
 }
 
-static int sqlite_exec(struct db *db, const char *sql, struct error *err)
+static int exec_sql(struct db *db, const char *sql, struct error *err)
 {
     char *msg = NULL;
     int rc = sqlite3_exec(sdb(db)->handle, sql, NULL, NULL, &msg);
@@ -242,20 +255,33 @@ static int sqlite_exec(struct db *db, const char *sql, struct error *err)
     return 0;
 }
 
+/* Scripts (migrations, pragmas) count as changes. */
+static int sqlite_exec(struct db *db, const char *sql, struct error *err)
+{
+    int rc = exec_sql(db, sql, err);
+    db_note_change(db);
+    publish_autocommitted(sdb(db));
+    return rc;
+}
+
 static int sqlite_begin(struct db *db, struct error *err)
 {
-    return sqlite_exec(db, "BEGIN IMMEDIATE", err);
+    return exec_sql(db, "BEGIN IMMEDIATE", err);
 }
 
 static int sqlite_commit(struct db *db, struct error *err)
 {
-    return sqlite_exec(db, "COMMIT", err);
+    int rc = exec_sql(db, "COMMIT", err);
+    if (rc == 0)
+        db_changes_committed(db);
+    return rc;
 }
 
 static void sqlite_rollback(struct db *db)
 {
     if (!sqlite3_get_autocommit(sdb(db)->handle))
         sqlite3_exec(sdb(db)->handle, "ROLLBACK", NULL, NULL, NULL);
+    db_changes_rolled_back(db);
 }
 
 static int sqlite_lock_schema(struct db *db, bool lock, struct error *err)
@@ -265,6 +291,7 @@ static int sqlite_lock_schema(struct db *db, bool lock, struct error *err)
 
 static const struct db_ops sqlite_ops = {
     .dialect = DB_SQLITE,
+    .exclusive = true,
     .close = sqlite_close,
     .prepare = sqlite_prepare,
     .done = sqlite_done,

@@ -275,6 +275,16 @@ int store_config_delete(struct store *s, const char *key, struct error *err)
     return db_run(st, err);
 }
 
+bool store_exclusive(const struct store *s)
+{
+    return db_exclusive(s->db);
+}
+
+uint64_t store_change_generation(void)
+{
+    return db_change_generation();
+}
+
 int store_scheduler_lease(struct store *s, const char *holder, int64_t now_ms, int64_t hold_ms,
                           bool *granted, struct error *err)
 {
@@ -287,8 +297,10 @@ int store_scheduler_lease(struct store *s, const char *holder, int64_t now_ms, i
     db_bind_text(st, 1, holder);
     db_bind_int(st, 2, now_ms);
     db_bind_int(st, 3, hold_ms);
+    db_track_changes(s->db, false); /* bookkeeping, renewed every tick: see db.h */
     int rc = db_run(st, err);
     *granted = rc == 0 && db_changes(s->db) == 1;
+    db_track_changes(s->db, true);
     return rc;
 }
 
@@ -315,11 +327,6 @@ int store_scheduler_release(struct store *s, const char *holder, struct error *e
 #define ACK_CHANNEL "falconet_acks"
 #define LISTENER_LOCK "1180789868, 1" /* two int4 keys: "Fall", 1 */
 #define TOKEN_BYTES 8
-
-bool store_shared(const struct store *s)
-{
-    return db_dialect(s->db) == DB_POSTGRES;
-}
 
 int store_listen(struct store *s, struct error *err)
 {
@@ -387,7 +394,7 @@ static void ignore_notice(const char *channel, const char *payload, void *ctx)
 
 int store_announce(struct store *s, const char *topic, int wait_ms, struct error *err)
 {
-    if (!store_shared(s))
+    if (store_exclusive(s))
         return 0;
     unsigned char raw[TOKEN_BYTES];
     char token[2 * TOKEN_BYTES + 1];

@@ -24,6 +24,14 @@ struct store {
 struct store *store_open(const char *target, bool migrate, struct error *err);
 void store_close(struct store *s);
 
+/** Whether this process is the database's only writer (SQLite), so that an in-process
+ * cache of its content stays current by watching store_change_generation(). */
+bool store_exclusive(const struct store *s);
+/** Grows after every committed change made through any store of this process, except
+ * bookkeeping that changes nothing a device is told (last-seen times, the scheduler
+ * lease). Read it before reading the data a cache entry is made of. */
+uint64_t store_change_generation(void);
+
 /* One transaction at a time per handle. */
 int store_begin(struct store *s, struct error *err);
 int store_commit(struct store *s, struct error *err);
@@ -69,8 +77,6 @@ int store_scheduler_release(struct store *s, const char *holder, struct error *e
  * A server that changed something the servers keep in memory announces the topic;
  * every server listening on the database (itself included) handles it and answers.
  * PostgreSQL LISTEN/NOTIFY; on SQLite, which one process serves, nobody is told. */
-/** Whether other server processes may share this database (PostgreSQL). */
-bool store_shared(const struct store *s);
 /** Announces that `topic` changed and waits until every listening server has handled
  * it, at most wait_ms. Call after the change is committed, outside a transaction. 0
  * when all answered (and always on SQLite); ERR_UNAVAILABLE when some did not answer

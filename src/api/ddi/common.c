@@ -15,7 +15,14 @@
 
 #define MAX_AUTHORITY_HEADERS 8
 
-enum device_auth { AUTH_NONE, AUTH_TARGET, AUTH_GATEWAY, AUTH_PROXY, AUTH_ANONYMOUS };
+enum device_auth {
+    AUTH_FAILED, /* the lookup failed and was answered */
+    AUTH_NONE,
+    AUTH_TARGET,
+    AUTH_GATEWAY,
+    AUTH_PROXY,
+    AUTH_ANONYMOUS
+};
 
 static void reply_unauthorized(struct request *req)
 {
@@ -166,6 +173,70 @@ static bool register_target(struct request *req, struct ddi_request *d, const ch
     return true;
 }
 
+/* A device the cache vouches for, without a database read. The routes that show the
+ * open action (the registering ones: poll, confirmationBase) take a hit only when
+ * there is none; the others read only target_id. AUTH_NONE on a miss. */
+static enum device_auth authorize_cached(struct request *req, struct ddi_request *d,
+                                         bool registering, uint64_t generation)
+{
+    struct device_cache *cache = app_worker(req)->app->devices;
+    const char *authorization = http_header(req, "Authorization");
+    struct device_entry e;
+    if (!cache || !authorization ||
+        !device_cache_get(cache, req->params[1], authorization, generation, &e))
+        return AUTH_NONE;
+    const struct tenant_settings *cfg = &d->settings;
+    bool allowed = e.auth == DEVICE_AUTH_TARGET_TOKEN
+                       ? cfg->targettoken_auth
+                       : cfg->gatewaytoken_auth && cfg->gateway_key[0];
+    if (!allowed || (registering && e.open_action))
+        return AUTH_NONE;
+    struct controller_view *v = &d->target;
+    v->target_id = e.target_id;
+    v->controller_id = req->params[1];
+    v->installed_action_id = e.installed_action_id;
+    v->request_attributes = e.request_attributes;
+    v->assigned_ds_id = v->installed_ds_id = -1;
+    v->action.id = v->action.rollout_id = v->action.rollout_group_id = -1;
+    v->action.last_status_code = ACTION_STATUS_NO_CODE;
+    return e.auth == DEVICE_AUTH_TARGET_TOKEN ? AUTH_TARGET : AUTH_GATEWAY;
+}
+
+/* Keeps what a database lookup found for the next requests of this device. */
+static void remember(struct request *req, const struct ddi_request *d, enum device_auth how,
+                     uint64_t generation)
+{
+    struct device_cache *cache = app_worker(req)->app->devices;
+    if (!cache || (how != AUTH_TARGET && how != AUTH_GATEWAY))
+        return;
+    struct device_entry e = {
+        .target_id = d->target.target_id,
+        .installed_action_id = d->target.installed_action_id,
+        .request_attributes = d->target.request_attributes,
+        .open_action = d->target.action.id >= 0,
+        .auth = how == AUTH_TARGET ? DEVICE_AUTH_TARGET_TOKEN : DEVICE_AUTH_GATEWAY_TOKEN,
+    };
+    device_cache_put(cache, req->params[1], http_header(req, "Authorization"), generation, &e);
+}
+
+/* Who is asking: from the device cache, else from the database (and then cached). */
+static enum device_auth identify(struct request *req, struct ddi_request *d, bool registering,
+                                 bool anonymous_ok, bool *known)
+{
+    /* Read before the data: a change committed in between makes the entry stale. */
+    uint64_t generation = store_change_generation();
+    enum device_auth how = authorize_cached(req, d, registering, generation);
+    *known = how != AUTH_NONE;
+    if (*known)
+        return how;
+    if (!load_target(req, d, known))
+        return AUTH_FAILED;
+    how = authenticate(req, d, *known, anonymous_ok);
+    if (*known)
+        remember(req, d, how, generation);
+    return how;
+}
+
 static bool authorize(struct request *req, bool registering, bool anonymous_ok)
 {
     struct ddi_request *d = arena_alloc(&req->arena, sizeof(*d));
@@ -175,9 +246,9 @@ static bool authorize(struct request *req, bool registering, bool anonymous_ok)
         return false;
     tenant_settings_get(req_store(req), &d->settings);
     bool known;
-    if (!load_target(req, d, &known))
-        return false;
-    enum device_auth how = authenticate(req, d, known, anonymous_ok);
+    enum device_auth how = identify(req, d, registering, anonymous_ok, &known);
+    if (how == AUTH_FAILED)
+        return false; /* replied */
     if (how == AUTH_NONE) {
         reply_unauthorized(req);
         return false;

@@ -17,6 +17,10 @@
 /** What an authorised DDI request knows (req->ctx of every DDI route). */
 struct ddi_request {
     struct tenant_settings settings;
+    /* Read from the database, or from the device cache: then only target_id,
+     * installed_action_id and request_attributes are known, assigned/installed set ids
+     * are -1 and action.id is -1 (routes that show the open action get a cache hit
+     * only when there is none). */
     struct controller_view target;
     const char *base; /* "/<tenant>/controller/v1/<controllerId>", URL-encoded */
 };
