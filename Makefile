@@ -50,13 +50,15 @@ run: build
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
-# The end-to-end suite runs twice: on SQLite, then on a throwaway PostgreSQL; the
-# artifact and download tests once more with the artifacts in S3 (s3rver).
+# The end-to-end suite runs three times: on SQLite, on a throwaway PostgreSQL, and with
+# every server three processes on PostgreSQL behind haproxy; the artifact and download
+# tests once more with the artifacts in S3 (s3rver).
 S3_E2E := tests/e2e/test_artifacts.py tests/e2e/test_ddi_deployment.py
 
 e2e: build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_DB=postgres FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
+	FALCONET_E2E_CLUSTER=3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_BLOB=s3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q $(S3_E2E)
 
 clients: test-deps build
@@ -66,6 +68,7 @@ test: test-deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_DB=postgres FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
+	FALCONET_E2E_CLUSTER=3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_BLOB=s3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q $(S3_E2E)
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
 
