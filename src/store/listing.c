@@ -127,8 +127,6 @@ int listing_page(struct db *db, const char *columns, const char *from_where, int
     if (listing_order_by(fields, q->sort, default_order, a, &order, err) < 0 ||
         filtered_from(from_where, filters, q, a, &from_where, &filter, err) < 0)
         return -ERR_INVALID;
-    if ((rc = count_rows(db, from_where, bound_id, &filter, a, total, err)) < 0)
-        return rc;
     const char *sql = arena_sprintf(a, "SELECT %s FROM %s%s LIMIT %lld OFFSET %lld", columns,
                                     from_where, order, (long long)q->limit, (long long)q->offset);
     struct db_stmt *st = db_prepare_temp(db, sql, err);
@@ -142,5 +140,18 @@ int listing_page(struct db *db, const char *columns, const char *from_where, int
         read(st, a, out + item_size * (*count)++);
     db_done(st);
     *items = out;
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    /* A page shorter than the limit is the last one: the total follows from it. The
+     * COUNT is a second statement, which another connection's commit can precede. */
+    int64_t seen = q->offset + (int64_t)*count;
+    if (q->limit > 0 && *count < (size_t)q->limit && (*count > 0 || q->offset == 0)) {
+        *total = seen;
+        return 0;
+    }
+    if ((rc = count_rows(db, from_where, bound_id, &filter, a, total, err)) < 0)
+        return rc;
+    if (*total < seen) /* rows deleted after the page was read */
+        *total = seen;
+    return 0;
 }

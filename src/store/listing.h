@@ -31,9 +31,12 @@ struct db_stmt;
 /** Reads the current row of st into *item (allocating strings from a). */
 typedef void (*listing_read_fn)(struct db_stmt *st, struct arena *a, void *item);
 
-/** One page of a listing: counts the rows of "FROM <from_where>" into *total, then
- * selects `columns` over the same clause, sorted by q->sort (checked against
- * `fields`; default_order when absent) and cut to q's offset/limit. A q->q filter
+/** One page of a listing: selects `columns` over "FROM <from_where>", sorted by q->sort
+ * (checked against `fields`; default_order when absent) and cut to q's offset/limit,
+ * and sets *total to the number of rows of the clause: offset plus the page's rows when
+ * the page is shorter than the limit (the last page; no COUNT query, and never at odds
+ * with the rows returned while others write), else counted, at least offset plus the
+ * page's rows. A q->q filter
  * is compiled against `filters` (store/filter.h) and added to the clause with AND.
  * When bound_id >= 0 it is bound to the first `?` of from_where in both queries.
  * *items becomes an arena array of *count elements of item_size bytes, each filled

@@ -144,11 +144,43 @@ static void test_compiled_sql_has_only_placeholders(void **state)
     assert_string_equal(out.params[2].s, "y");
 }
 
+/* The total of a page (listing_page): derived from a short last page, counted otherwise,
+ * and never below what the page itself shows. */
+static int64_t page_total(struct fixture *f, int64_t offset, int64_t limit, const char *q,
+                          size_t *n)
+{
+    struct list_query lq = {.offset = offset, .limit = limit, .q = q};
+    struct target *items;
+    int64_t total = -1;
+    struct error e;
+    assert_int_equal(store_target_list(f->s, &lq, &f->a, &items, n, &total, &e), 0);
+    return total;
+}
+
+static void test_page_totals(void **state)
+{
+    struct fixture *f = *state;
+    size_t n;
+    assert_int_equal(page_total(f, 0, 50, NULL, &n), 3); /* one short page */
+    assert_int_equal(n, 3);
+    assert_int_equal(page_total(f, 1, 50, NULL, &n), 3); /* the short last page */
+    assert_int_equal(n, 2);
+    assert_int_equal(page_total(f, 0, 2, NULL, &n), 3); /* a full page: counted */
+    assert_int_equal(n, 2);
+    assert_int_equal(page_total(f, 0, 3, NULL, &n), 3); /* full, and exactly all */
+    assert_int_equal(page_total(f, 10, 5, NULL, &n), 3); /* past the end: counted */
+    assert_int_equal(n, 0);
+    assert_int_equal(page_total(f, 0, 50, "controllerId==nobody", &n), 0);
+    assert_int_equal(page_total(f, 1, 1, "controllerId==a*,controllerId==b*", &n), 2);
+    assert_int_equal(n, 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
     const struct CMUnitTest tests[] = {
         T(test_equality_is_case_insensitive),
+        T(test_page_totals),
         T(test_wildcards),
         T(test_lists_and_negation),
         T(test_attributes),
