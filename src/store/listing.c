@@ -151,7 +151,7 @@ int listing_page(struct db *db, const char *columns, const char *from_where, int
     }
     if ((rc = count_rows(db, from_where, bound_id, &filter, a, total, err)) < 0)
         return rc;
-    if (*total < seen) /* rows deleted after the page was read */
+    if (*count > 0 && *total < seen) /* rows deleted after the page was read */
         *total = seen;
     return 0;
 }
