@@ -305,6 +305,13 @@ class Server:
     def pids(self):
         return [i.pid for i in self.instances]
 
+    def process(self):
+        """One falconet process of the server (the first), for tests of how a process
+        itself answers broken or oversize requests: haproxy in front would answer some of
+        those itself (when a server answers before the body has arrived and closes,
+        haproxy cuts the client's connection instead of passing the 413 on)."""
+        return self.instances[0]
+
     @property
     def log_paths(self):
         """Every log file of the server (instances, then haproxy's)."""
@@ -382,7 +389,11 @@ class Server:
 
     def rss_kb(self):
         """The resident memory of all processes together."""
-        return sum(i.rss_kb() for i in self.instances)
+        return sum(self.rss_kb_each())
+
+    def rss_kb_each(self):
+        """The resident memory of each process."""
+        return [i.rss_kb() for i in self.instances]
 
 
 # --------------------------------------------------------------------------
