@@ -1,5 +1,9 @@
 /* Local-directory blob backend: <dir>/tmp holds uploads in progress, <dir>/xx/<key>
- * the published blobs, where xx is the first two characters of the random key. */
+ * the published blobs, where xx is the first two characters of the random key.
+ *
+ * Several servers may share the directory (a network file system): an upload file is
+ * flock()ed by the process writing it, and start-up removes only the upload files
+ * nobody holds, i.e. those a stopped or crashed server left behind. */
 #include "blob/blob_backend.h"
 
 #include "auth/auth.h"
@@ -12,8 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* An upload file younger than this is never swept: its writer may not have locked it
+ * yet (open and flock are two calls). */
+#define SWEEP_MIN_AGE_S 60
 
 struct fs_store {
     struct blob_store base;
@@ -68,11 +78,19 @@ static void sweep_tmp(const char *tmp_dir)
         return;
     struct dirent *e;
     int removed = 0;
+    time_t now = time(NULL);
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+        /* Held: another server is still receiving this upload. */
+        bool abandoned = fd >= 0 && fstat(fd, &st) == 0 && now - st.st_mtime >= SWEEP_MIN_AGE_S &&
+                         flock(fd, LOCK_EX | LOCK_NB) == 0;
+        if (abandoned && unlinkat(dirfd(d), e->d_name, 0) == 0)
             removed++;
+        if (fd >= 0)
+            close(fd);
     }
     closedir(d);
     if (removed)
@@ -123,6 +141,8 @@ static struct blob_writer *fs_put_begin(struct blob_store *base, struct error *e
     auth_random_hex(name, 16);
     snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/tmp/%s", bs->dir, name);
     w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (w->fd >= 0) /* marks the upload as in progress for servers sharing the directory */
+        flock(w->fd, LOCK_EX | LOCK_NB);
     if (w->fd < 0 || !w->hash || !w->buffer) {
         err_set(err, ERR_INTERNAL, "artifact.uploadFailed", "cannot create upload file: %s",
                 w->fd < 0 ? strerror(errno) : "out of memory");

@@ -327,7 +327,8 @@ class Server:
             files.append(self.front.cfg_path)
         return files
 
-    def _environment(self):
+    def environment(self):
+        """The environment every process of the server starts with."""
         env = dict(os.environ)
         env["FALCONET_ADMIN_PASSWORD"] = self.password
         if self.database_url:
@@ -344,7 +345,7 @@ class Server:
             self.instances = [Instance(self.data_dir,
                                        self.log_path if i == 0 else f"{self.log_path}.{i}",
                                        self.password) for i in range(n)]
-        env = self._environment()
+        env = self.environment()
         # Launched together: the first migrates an empty database, the others wait for it.
         for inst in self.instances:
             inst.launch(env)

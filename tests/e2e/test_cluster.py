@@ -6,12 +6,16 @@ runs the rollouts; when that instance is killed mid-rollout another one takes th
 lease over and the rollout finishes, without a target getting a second action.
 """
 
+import base64
+import os
 import signal
+import socket
 import time
 
 import pytest
 
-from falconet_e2e import Api, Device, Server, expect_json, uid, wait_until
+from falconet_e2e import (Api, Device, Server, expect_json, files_under, multipart, uid,
+                          wait_until)
 
 LEADER_LINE = "runs rollouts and auto-assignment: yes"
 
@@ -151,3 +155,43 @@ def test_tenant_settings_change_is_seen_by_every_instance_at_once(pg, tmp_path):
         cluster.stop(timeout=10)
     log = cluster.log_text()
     assert "servers answered" not in log, log[-3000:]  # no announcement went unanswered
+
+
+def test_restarting_one_server_keeps_the_uploads_of_the_others(pg, tmp_path):
+    """Servers sharing a storage.path (a network file system): one that starts clears
+    the upload files crashed servers left behind, but not the uploads another server is
+    still receiving."""
+    cluster = Server(tmp_path / "data", tmp_path / "server.log", password="up-" + uid(),
+                     instances=2)
+    cluster.env, cluster.blob_dir = {}, cluster.data_dir  # local storage, also on S3 runs
+    cluster.start(timeout=30)
+    receiving, restarting = cluster.instances
+    uploads = os.path.join(cluster.data_dir, "artifacts", "tmp")
+    try:
+        api = Api(receiving)
+        sm = api.create_sm("os")
+        data = os.urandom(3 * 1024 * 1024)
+        body, ctype = multipart(data, "slow.bin")
+        auth = base64.b64encode(f"admin:{cluster.password}".encode()).decode()
+        head = (f"POST /rest/v1/softwaremodules/{sm['id']}/artifacts HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{receiving.port}\r\nAuthorization: Basic {auth}\r\n"
+                f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n").encode()
+        half = len(body) // 2
+        with socket.create_connection(("127.0.0.1", receiving.port), timeout=30) as s:
+            s.sendall(head + body[:half])
+            wait_until(lambda: files_under(uploads), timeout=10, what="upload file created")
+            assert restarting.stop(timeout=10) == 0, restarting.log_tail()
+            restarting.launch(cluster.environment())
+            restarting.wait_ready(time.monotonic() + 30)
+            s.sendall(body[half:])
+            reply = b""
+            while chunk := s.recv(65536):
+                reply += chunk
+        assert reply.startswith(b"HTTP/1.1 201"), reply[:500]
+        arts = expect_json(Api(restarting).get(f"/softwaremodules/{sm['id']}/artifacts"), 200)
+        r = Api(restarting).get(f"/softwaremodules/{sm['id']}/artifacts/{arts[0]['id']}/download")
+        assert r.status_code == 200 and r.content == data
+        assert files_under(uploads) == {}
+    finally:
+        cluster.stop(timeout=10)

@@ -1,6 +1,7 @@
 """Durability: a private server is stopped with SIGTERM and restarted on the same data dir."""
 
 import os
+import time
 
 from falconet_e2e import Api, Server, expect, expect_json, hashes_of, link, uid
 
@@ -81,6 +82,26 @@ def test_second_server_on_the_same_sqlite_file_is_refused(tmp_path):
         assert second.returncode != 0
         assert "in use by another process" in second.stderr, second.stderr
         assert Api(srv).get("/userinfo").status_code == 200  # the first one goes on
+    finally:
+        rc = srv.stop(timeout=10)
+    assert rc == 0, f"exit code after SIGTERM: {rc}\n" + srv.log_tail()
+
+
+def test_start_clears_abandoned_upload_files(tmp_path):
+    """Upload files a crashed server left behind go at the next start; one that is
+    younger than a minute (its writer may be about to lock it) stays."""
+    srv = Server(tmp_path / "data", tmp_path / "server.log", password="sweep-" + uid())
+    srv.env, srv.blob_dir = {}, srv.data_dir  # the local store, also on S3 runs
+    uploads = tmp_path / "data" / "artifacts" / "tmp"
+    os.makedirs(uploads)
+    old, young = uploads / "0", uploads / "1"
+    for p in (old, young):
+        p.write_bytes(b"half an upload")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    srv.start()
+    try:
+        assert not old.exists() and young.exists()
+        assert srv.log_text().count("removed unfinished uploads count=1") == 1, srv.log_tail()
     finally:
         rc = srv.stop(timeout=10)
     assert rc == 0, f"exit code after SIGTERM: {rc}\n" + srv.log_tail()
