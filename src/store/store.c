@@ -330,13 +330,13 @@ int store_scheduler_release(struct store *s, const char *holder, struct error *e
 
 int store_listen(struct store *s, struct error *err)
 {
-    if (db_listen(s->db, ANNOUNCE_CHANNEL, true, err) < 0)
-        return -1;
-    return db_exec(s->db, "SELECT pg_advisory_lock_shared(" LISTENER_LOCK ")", err);
+    int rc = db_listen(s->db, ANNOUNCE_CHANNEL, true, err);
+    return rc < 0 ? rc : db_exec(s->db, "SELECT pg_advisory_lock_shared(" LISTENER_LOCK ")", err);
 }
 
-/* How many sessions on this database listen for announcements; -1 on failure. */
-static int64_t listeners(struct store *s, struct error *err)
+/* How many sessions on this database listen for announcements: 0 with *n, or a
+ * negative err_kind. */
+static int listeners(struct store *s, int64_t *n, struct error *err)
 {
     struct db_stmt *st = db_prepare(
         s->db,
@@ -345,10 +345,11 @@ static int64_t listeners(struct store *s, struct error *err)
         " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         err);
     if (!st)
-        return -1;
-    int64_t n = db_step(st, err) == DB_ROW ? db_col_int(st, 0) : -1;
+        return -ERR_INTERNAL;
+    int rc = db_step(st, err);
+    *n = rc == DB_ROW ? db_col_int(st, 0) : 0;
     db_done(st);
-    return n;
+    return rc < 0 ? rc : 0;
 }
 
 struct acks {
@@ -367,13 +368,12 @@ static void count_ack(const char *channel, const char *payload, void *ctx)
 static int announce_and_wait(struct store *s, const char *topic, const char *token, int wait_ms,
                              struct error *err)
 {
-    int64_t expected = listeners(s, err);
-    if (expected < 0)
-        return -1;
+    int64_t expected;
+    int rc = listeners(s, &expected, err);
     char payload[128];
     snprintf(payload, sizeof(payload), "%.80s %s", topic, token);
-    if (db_notify(s->db, ANNOUNCE_CHANNEL, payload, err) < 0)
-        return -1;
+    if (rc < 0 || (rc = db_notify(s->db, ANNOUNCE_CHANNEL, payload, err)) < 0)
+        return rc;
     struct acks acks = {token, 0};
     int64_t deadline = time_mono_ms() + wait_ms;
     while (acks.count < expected) {
@@ -381,8 +381,8 @@ static int announce_and_wait(struct store *s, const char *topic, const char *tok
         if (left <= 0)
             return err_set(err, ERR_UNAVAILABLE, NULL, "%lld of %lld servers answered in %d ms",
                            (long long)acks.count, (long long)expected, wait_ms);
-        if (db_wait_notices(s->db, -1, (int)left, count_ack, &acks, err) < 0)
-            return -1;
+        if ((rc = db_wait_notices(s->db, -1, (int)left, count_ack, &acks, err)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -402,11 +402,13 @@ int store_announce(struct store *s, const char *topic, int wait_ms, struct error
         return err_set(err, ERR_INTERNAL, NULL, "no random bytes");
     for (size_t i = 0; i < sizeof(raw); i++)
         snprintf(token + 2 * i, 3, "%02x", raw[i]);
-    if (db_listen(s->db, ACK_CHANNEL, true, err) < 0)
-        return -1;
-    int rc = announce_and_wait(s, topic, token, wait_ms, err);
-    if (db_listen(s->db, ACK_CHANNEL, false, rc < 0 ? NULL : err) < 0 && rc == 0)
-        rc = -1;
+    int rc = db_listen(s->db, ACK_CHANNEL, true, err);
+    if (rc < 0)
+        return rc;
+    rc = announce_and_wait(s, topic, token, wait_ms, err);
+    int unlisten = db_listen(s->db, ACK_CHANNEL, false, rc < 0 ? NULL : err);
+    if (rc == 0)
+        rc = unlisten;
     /* Late answers that arrived with the UNLISTEN: dropped, or they would pile up. */
     while (db_wait_notices(s->db, -1, 0, ignore_notice, NULL, NULL) > 0)
         ;
