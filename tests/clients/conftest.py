@@ -60,4 +60,4 @@ def _server_still_running(request):
     if "server" in request.fixturenames or "api" in request.fixturenames:
         srv = request.getfixturevalue("server")
         assert srv.alive(), (f"falconet died during {request.node.nodeid} "
-                             f"(rc={srv.proc.returncode})\n" + srv.log_tail())
+                             f"(exit codes {srv.returncodes()})\n" + srv.log_tail())
