@@ -40,11 +40,12 @@ CURL *s3_easy(const struct s3_store *bs, const char *method, const char *url, co
     char hash[65], line[128];
     payload_hash(body, len, hash);
     snprintf(line, sizeof(line), "x-amz-content-sha256: %s", hash);
+    /* Every header given here is signed (libcurl's SigV4 signs the whole list), so
+     * only headers that are really sent belong in it: no "Expect:" to suppress
+     * 100-continue — libcurl would sign an "expect" header that never goes out. */
     struct curl_slist *h = curl_slist_append(NULL, line);
-    /* No "Expect: 100-continue" round trip before part bodies. */
-    struct curl_slist *h2 = h ? curl_slist_append(h, "Expect:") : NULL;
-    if (h2 && body)
-        h2 = curl_slist_append(h2, "Content-Type: application/octet-stream");
+    struct curl_slist *h2 =
+        h && body ? curl_slist_append(h, "Content-Type: application/octet-stream") : h;
     if (!h2) {
         curl_slist_free_all(h);
         curl_easy_cleanup(c);
@@ -58,6 +59,9 @@ CURL *s3_easy(const struct s3_store *bs, const char *method, const char *url, co
     curl_easy_setopt(c, CURLOPT_USERNAME, bs->access_key);
     curl_easy_setopt(c, CURLOPT_PASSWORD, bs->secret_key);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, *headers);
+    /* libcurl adds "Expect: 100-continue" (unsigned) to bodies over 1 MiB; send the
+     * body at once instead of waiting for the interim answer. */
+    curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
     if (strcmp(method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0) {

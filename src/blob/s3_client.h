@@ -35,7 +35,9 @@ struct s3_response {
 };
 
 /** Writes the URL of key (a blob key; "" for the bucket itself) with an optional
- * query ("uploads", "partNumber=1&uploadId=..."; NULL for none). */
+ * query (NULL for none). libcurl 7.88 signs the query exactly as written, while S3
+ * canonicalizes it (names sorted, every name with '=', values UriEncoded), so the
+ * query must already be in that form: "uploads=", "partNumber=1&uploadId=<encoded>". */
 void s3_object_url(const struct s3_store *bs, const char *key, const char *query, char *url,
                    size_t len);
 /** A signed easy handle for method on url with the given extra headers (which the
