@@ -42,8 +42,9 @@ void s3_object_url(const struct s3_store *bs, const char *key, const char *query
                    size_t len);
 /** A signed easy handle for method on url with the given extra headers (which the
  * caller frees after the transfer, with curl_slist_free_all); NULL when out of
- * memory. body (len bytes, may be NULL for none) is sent as the request body of PUT
- * and POST. */
+ * memory. It keeps its connection for reuse in the calling thread's connection
+ * cache, so it must be performed and cleaned up on the thread that created it. body (len bytes, may
+ * be NULL for none) is sent as the request body of PUT and POST. */
 CURL *s3_easy(const struct s3_store *bs, const char *method, const char *url, const void *body,
               size_t len, struct curl_slist **headers);
 /** Performs method on url synchronously and fills resp. Returns 0 when a response

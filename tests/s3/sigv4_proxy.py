@@ -41,21 +41,25 @@ import hashlib
 import hmac
 import http.client
 import http.server
+import socket
 import socketserver
 import sys
 import threading
 import time
 import urllib.parse
 import uuid
+import warnings
 from xml.sax.saxutils import escape
 
-try:
-    import awscli  # noqa: F401  (Debian's awscli makes its bundled botocore importable)
-except ImportError:
-    pass
-from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # botocore's urllib3 imports
+    try:
+        import awscli  # noqa: F401  (Debian's awscli makes its bundled botocore importable)
+    except ImportError:
+        pass
+    from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
 
 BUFFER_LIMIT = 16 * 1024 * 1024
 MAX_SKEW = 15 * 60
@@ -177,7 +181,7 @@ class Verifier:
             return "query", None
         auth = headers.get("Authorization")
         if not auth:
-            raise Refused(403, "AccessDenied", "Access Denied (no authentication)")
+            raise Refused(403, "AccessDenied", "Access Denied (no SigV4 authentication)")
         return "header", self._check_header(method, raw_path, params, headers, auth)
 
     def _check_header(self, method, raw_path, params, headers, auth):
@@ -286,6 +290,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # Headers and body go out in separate writes: without TCP_NODELAY a kept-alive
+        # connection waits for the peer's delayed ACK (40 ms) between them.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.stats.lock:
             self.server.stats.connections += 1
         self.upstream = None
@@ -355,6 +362,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.upstream is None:
             u = self.server.upstream
             self.upstream = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+            self.upstream.connect()
+            self.upstream.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return self.upstream
 
     def _send_upstream(self, body, length, sha):
@@ -378,16 +387,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return sha in (None, "UNSIGNED-PAYLOAD") or h.hexdigest() == sha
 
     def _forward(self, body, length, sha):
-        try:
-            body_ok = self._send_upstream(body, length, sha)
-            resp = self.upstream.getresponse()
-        except (OSError, http.client.HTTPException):
-            if self.upstream:
-                self.upstream.close()
-                self.upstream = None
-            self.close_connection = True
-            self.send_error(502, "upstream failed")
-            return
+        while True:
+            fresh = self.upstream is None
+            try:
+                body_ok = self._send_upstream(body, length, sha)
+                resp = self.upstream.getresponse()
+                break
+            except (OSError, http.client.HTTPException):
+                if self.upstream:
+                    self.upstream.close()
+                    self.upstream = None
+                # s3rver closes idle keep-alive connections after 5 s: a request that
+                # met such a connection is sent again on a new one (when its body was
+                # buffered and so can be sent again).
+                if fresh or body is None:
+                    self.close_connection = True
+                    self.send_error(502, "upstream failed")
+                    return
         if not body_ok:
             resp.read()
             return self._refuse(Refused(400, "XAmzContentSHA256Mismatch",
