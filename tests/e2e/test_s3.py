@@ -115,9 +115,15 @@ def test_ddi_download_and_range_through_proxy(proxy_server):
     r = d.dev.get(url, headers={"Range": f"bytes={size}-"})
     assert r.status_code == 416
     assert r.headers["Content-Range"] == f"bytes */{size}"
-    # Several ranges: the whole body (documented), never a wrong one.
-    r = d.dev.get(url, headers={"Range": "bytes=0-9,100-109"})
-    assert r.status_code == 200 and r.content == data
+    # Several ranges: a multipart/byteranges body, one ranged GET per part.
+    r = d.dev.get(url, headers={"Range": "bytes=0-9,100-109,3000000-"})
+    assert r.status_code == 206, r.status_code
+    assert r.headers["Content-Type"].startswith("multipart/byteranges"), r.headers
+    assert int(r.headers["Content-Length"]) == len(r.content)
+    for first, last in ((0, 9), (100, 109), (3000000, size - 1)):
+        head = f"Content-Range: bytes {first}-{last}/{size}\r\n\r\n".encode()
+        at = r.content.index(head) + len(head)
+        assert r.content[at:at + last - first + 1] == data[first:last + 1]
 
     h = d.dev.head(url)
     assert h.status_code == 200 and int(h.headers["Content-Length"]) == size and h.content == b""
@@ -419,3 +425,25 @@ def test_object_keys_needing_encoding(tmp_path_factory, s3rver, tmp_path, downlo
         assert s3rver.proxy.stats.refused == refused, s3rver.refusals()[-3:]
     finally:
         assert srv.stop(timeout=10) == 0, srv.log_tail()
+
+
+def test_sequential_requests_reuse_connections(proxy_server, s3rver):
+    """Downloads one after the other (HeadObject + ranged GetObject each) and a
+    multi-range download (a GET per part) reuse kept-alive S3 connections: a handful
+    of connections for dozens of requests."""
+    api = Api(proxy_server)
+    sm = api.create_sm("os")
+    data = os.urandom(50_000)
+    art = api.upload(sm["id"], "reuse.bin", data)
+    url = link(art, "download")
+    before = s3rver.stats
+    for i in range(20):
+        r = api.get(url, headers={"Range": f"bytes={i * 100}-{i * 100 + 99}"})
+        assert r.status_code == 206 and r.content == data[i * 100:i * 100 + 100]
+    r = api.get(url, headers={"Range": "bytes=0-0,10-10,20-20,30-30,40-40"})
+    assert r.status_code == 206 and r.content.count(b"Content-Range: bytes ") == 5
+    after = s3rver.stats
+    requests_made = _delta(before, after, "verified:header")
+    assert requests_made == 20 * 2 + 1 + 5, requests_made
+    # One per worker thread at most (plus slack for a connection the other end closed).
+    assert _delta(before, after, "connections") <= 4, (before, after)
