@@ -3,6 +3,7 @@
 #include "api/errors.h"
 #include "http/etag.h"
 #include "http/range.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,8 +196,10 @@ static ssize_t read_part(void *ctx, uint64_t offset, uint64_t left, void *buf, s
         blob_reader_close(p->r);
         struct error e;
         p->r = blob_reader_open(p->bs, p->key, offset, left, &e);
-        if (!p->r)
+        if (!p->r) {
+            log_error("cannot read a part of artifact key=%s error=\"%s\"", p->key, e.message);
             return -1;
+        }
         p->next = offset;
         p->end = offset + left;
     }
