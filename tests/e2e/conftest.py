@@ -19,6 +19,7 @@ own in its bucket. test_s3.py always uses S3 (its own servers on the same s3rver
 
 import os
 import secrets
+import sys
 
 import pytest
 
@@ -112,3 +113,9 @@ def _server_still_running(request):
         srv = request.getfixturevalue("server")
         assert srv.alive(), (f"falconet died during {request.node.nodeid} "
                              f"(rc={srv.proc.returncode})\n" + srv.log_tail())
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What the S3 signature-verifying proxy counted (s3.py), when the run used it."""
+    for line in getattr(sys.modules.get("s3"), "summary", []):
+        terminalreporter.write_line(line)

@@ -14,7 +14,6 @@ import subprocess
 import time
 import uuid
 
-import pytest
 import requests
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -77,13 +76,6 @@ database_factory = None
 # callable returning the FALCONET_STORAGE_* variables of a fresh prefix in the test
 # bucket, and the directory where that prefix's bytes end up (s3rver's store).
 blob_factory = None
-
-# Several ranges in one request: a multipart/byteranges body from the local store, the
-# whole body (200) from S3 (docs/scale-out.md). Tests of the former skip on S3.
-several_ranges_local_only = pytest.mark.skipif(
-    os.environ.get("FALCONET_E2E_BLOB") == "s3",
-    reason="S3 storage answers several ranges with the whole body")
-
 
 class Server:
     """One `falconet serve` process on a free port with its own data dir (and, on
