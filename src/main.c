@@ -270,7 +270,8 @@ static int serve(int argc, char **argv)
         .worker_fini = worker_fini,
         .app = &app,
     };
-    struct scheduler *sch = scheduler_start(config_database(&cfg), cfg.ddi_flush_interval_ms,
+    struct scheduler *sch = scheduler_start(config_database(&cfg), cfg.scheduler_interval_ms,
+                                            cfg.ddi_flush_interval_ms,
                                             cfg.rollout_dynamic_check_ms, &err);
     struct http_server *srv = sch ? http_server_start(&hc, &err) : NULL;
     if (!srv) {

@@ -4,6 +4,7 @@
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct table {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct table buffer;
+static atomic_bool first_contact;
 /* Only the flushing thread touches these two. */
 static struct table spare;
 static size_t last_used; /* records of the previous interval */
@@ -122,8 +124,19 @@ static int by_target_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void last_seen_first_contact(void)
+{
+    atomic_store(&first_contact, true);
+}
+
+bool last_seen_first_contact_waiting(void)
+{
+    return atomic_load(&first_contact);
+}
+
 int last_seen_flush(struct store *s)
 {
+    atomic_store(&first_contact, false); /* before taking: a later one waits for the next */
     struct table taken = take_all();
     if (taken.used == 0) {
         spare = taken;
