@@ -21,6 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Distribution sets whose device view is kept (a fleet deploys a handful at a time). */
+#define SET_CONTENTS_SLOTS 64
+
 static const char usage[] =
     "Usage: falconet <command> [options]\n"
     "\n"
@@ -241,8 +244,10 @@ static int serve(int argc, char **argv)
         return 1;
     }
     struct app app = {.config = &cfg};
-    if (store_exclusive(main_store))
+    if (store_exclusive(main_store) && cfg.ddi_device_cache_entries > 0) {
         app.devices = device_cache_new((size_t)cfg.ddi_device_cache_entries);
+        app.set_contents = set_contents_cache_new(SET_CONTENTS_SLOTS);
+    }
     if (ensure_admin(main_store, &cfg) < 0 || !(app.blobs = open_blobs(&cfg, &err))) {
         if (!app.blobs)
             fprintf(stderr, "falconet: %s\n", err.message);
@@ -293,6 +298,7 @@ static int serve(int argc, char **argv)
     last_seen_reset();
     log_device_cache(app.devices);
     device_cache_free(app.devices);
+    set_contents_cache_free(app.set_contents);
     blob_close(app.blobs);
     store_close(main_store);
     log_info("stopped");
