@@ -6,6 +6,7 @@
 #include "store/action_store.h"
 #include "util/time.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,20 +111,33 @@ static enum device_auth authenticate(struct request *req, const struct ddi_reque
     return AUTH_NONE;
 }
 
-/* "http://<client ip>", from X-Forwarded-For when it holds a plain address. */
+/* The address in canonical form (inet_ntop), or NULL when text is not an IP. */
+static const char *canonical_ip(struct arena *a, const char *text, size_t n)
+{
+    char in[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN];
+    unsigned char bin[sizeof(struct in6_addr)];
+    if (n == 0 || n >= sizeof(in))
+        return NULL;
+    memcpy(in, text, n);
+    in[n] = '\0';
+    int family = strchr(in, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(family, in, bin) != 1 || !inet_ntop(family, bin, out, sizeof(out)))
+        return NULL;
+    return arena_strdup(a, out);
+}
+
+/* "http://<client ip>", from X-Forwarded-For when its first entry is an IP address. */
 static const char *client_address(struct request *req)
 {
     const char *xff = http_header(req, "X-Forwarded-For");
-    const char *ip = http_peer_address(req);
+    const char *ip = NULL;
     if (xff) {
-        size_t n = strcspn(xff, ",");
-        while (n > 0 && xff[n - 1] == ' ')
-            n--;
         size_t skip = strspn(xff, " ");
-        if (n > skip && n - skip <= 45 &&
-            strspn(xff + skip, "0123456789abcdefABCDEF:.") == n - skip)
-            ip = arena_strndup(&req->arena, xff + skip, n - skip);
+        size_t n = strcspn(xff + skip, ", ");
+        ip = canonical_ip(&req->arena, xff + skip, n);
     }
+    if (!ip)
+        ip = http_peer_address(req);
     return arena_sprintf(&req->arena, "http://%s", ip ? ip : "unknown");
 }
 
