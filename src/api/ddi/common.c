@@ -310,8 +310,9 @@ bool ddi_load_action(struct request *req, int idx, struct action *x)
     struct error e;
     if (!api_path_id(req, idx, "Action", &id))
         return false;
-    if (store_action_get(req_store(req), ddi_req(req)->target.target_id, id, &req->arena, x, &e) <
-        0) {
+    const struct controller_view *t = &ddi_req(req)->target;
+    if (store_action_get_for_device(req_store(req), t->target_id, t->controller_id, id, &req->arena,
+                                    x, &e) < 0) {
         api_reply_error(req, &e);
         return false;
     }
