@@ -21,6 +21,11 @@ METHOD = """\
 - **P1** polls targets with nothing pending; **P3** then assigns a distribution set to a
   subset of the same fleet and fetches `deploymentBase/{{actionId}}` of those targets.
 - **P2** alternates between two servers, one with the small and one with the large fleet.
+- Server defaults throughout: the device cache (`ddi.device_cache_entries`, 262,144) holds
+  every target of the sample, so repeated polls of P1/P2 read no database row, and a set's
+  chunks are kept for P3; both are retired by any committed change, so they measure a fleet
+  at rest. A fleet larger than the cache (or one under constant writes) polls through SQLite;
+  `ddi.flush_interval_ms` (10 s) writes each polled target's last-seen time once per interval.
 - **P4**: curl to `/dev/null` (`%{{speed_download}}`), {dl} alternating downloads per side, median;
   falconet serves the artifact's DDI `download-http` link to a target with the action open,
   nginx the same file (both from the page cache).

@@ -27,6 +27,9 @@
 #define CONNECT_RETRY_FIRST_MS 250
 #define CONNECT_RETRY_MAX_MS 5000
 
+/* Distribution sets whose device view is kept (a fleet deploys a handful at a time). */
+#define SET_CONTENTS_SLOTS 64
+
 static const char usage[] =
     "Usage: falconet <command> [options]\n"
     "\n"
@@ -287,8 +290,10 @@ static int serve(int argc, char **argv)
         return 1;
     }
     struct app app = {.config = &cfg};
-    if (store_exclusive(main_store))
+    if (store_exclusive(main_store) && cfg.ddi_device_cache_entries > 0) {
         app.devices = device_cache_new((size_t)cfg.ddi_device_cache_entries);
+        app.set_contents = set_contents_cache_new(SET_CONTENTS_SLOTS);
+    }
     if (ensure_admin(main_store, &cfg) < 0 || !(app.blobs = open_blobs(&cfg, &err))) {
         if (!app.blobs)
             fprintf(stderr, "falconet: %s\n", err.message);
@@ -321,10 +326,11 @@ static int serve(int argc, char **argv)
     bool shared = !store_exclusive(main_store);
     if (shared)
         listener = change_listener_start(config_database(&cfg), &err);
-    struct scheduler *sch = !shared || listener
-                                ? scheduler_start(config_database(&cfg), cfg.ddi_flush_interval_ms,
-                                                  cfg.rollout_dynamic_check_ms, &err)
-                                : NULL;
+    struct scheduler *sch =
+        !shared || listener
+            ? scheduler_start(config_database(&cfg), cfg.scheduler_interval_ms,
+                              cfg.ddi_flush_interval_ms, cfg.rollout_dynamic_check_ms, &err)
+            : NULL;
     struct http_server *srv = sch ? http_server_start(&hc, &err) : NULL;
     if (!srv) {
         fprintf(stderr, "falconet: %s\n", err.message);
@@ -348,6 +354,7 @@ static int serve(int argc, char **argv)
     last_seen_reset();
     log_device_cache(app.devices);
     device_cache_free(app.devices);
+    set_contents_cache_free(app.set_contents);
     blob_close(app.blobs);
     store_close(main_store);
     log_info("stopped");

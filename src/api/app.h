@@ -6,13 +6,16 @@
 #include "blob/blob.h"
 #include "config/config.h"
 #include "core/device_cache.h"
+#include "core/set_contents.h"
 #include "http/http.h"
 #include "store/store.h"
 
 struct app {
     const struct config *config;
     struct blob_store *blobs;
-    struct device_cache *devices; /* NULL when off (PostgreSQL, or configured so) */
+    /* DDI caches, NULL when off (PostgreSQL, or ddi.device_cache_entries = 0) */
+    struct device_cache *devices;
+    struct set_contents_cache *set_contents;
 };
 
 struct app_worker {

@@ -3,8 +3,10 @@
 #include "api/errors.h"
 #include "http/etag.h"
 #include "http/range.h"
+#include "util/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,18 +180,71 @@ static void stream_blob(struct request *req, struct blob_store *bs, const char *
     http_reply_stream(req, status, len, read_blob, close_blob, r, CONTENT_TYPE);
 }
 
+/* Several ranges of a remote blob: one ranged reader per part, opened when the body
+ * reaches the part and closed before the next one opens. */
+struct blob_parts {
+    struct blob_store *bs;
+    char key[BLOB_KEY_MAX];
+    struct blob_reader *r;
+    uint64_t next, end; /* the open reader's next offset and the end of its range */
+};
+
+static ssize_t read_part(void *ctx, uint64_t offset, uint64_t left, void *buf, size_t max)
+{
+    struct blob_parts *p = ctx;
+    if (!p->r || offset != p->next || p->next == p->end) {
+        blob_reader_close(p->r);
+        struct error e;
+        p->r = blob_reader_open(p->bs, p->key, offset, left, &e);
+        if (!p->r) {
+            log_error("cannot read a part of artifact key=%s error=\"%s\"", p->key, e.message);
+            return -1;
+        }
+        p->next = offset;
+        p->end = offset + left;
+    }
+    ssize_t n = blob_reader_read(p->r, buf, max);
+    if (n <= 0)
+        return -1;
+    p->next += (uint64_t)n;
+    return n;
+}
+
+static void close_parts(void *ctx)
+{
+    struct blob_parts *p = ctx;
+    blob_reader_close(p->r);
+    free(p);
+}
+
+static void stream_parts(struct request *req, struct blob_store *bs, const char *key,
+                         const struct range_set *set, uint64_t size)
+{
+    struct blob_parts *p = calloc(1, sizeof(*p));
+    if (!p) {
+        http_reply_empty(req, 500);
+        return;
+    }
+    p->bs = bs;
+    snprintf(p->key, sizeof(p->key), "%s", key);
+    struct http_range_source src = {read_part, close_parts, p};
+    http_reply_ranges(req, &src, set->ranges, set->count, size, CONTENT_TYPE);
+}
+
 /* The same choices as send_range for a store without file descriptors: one range is
- * streamed with a ranged read; several are answered with the whole body (200), which
- * RFC 9110 allows a server to do with any Range. */
-static void stream_range(struct request *req, struct blob_store *bs, const char *key,
-                         uint64_t size, const char *range)
+ * streamed with a ranged read, several become a multipart/byteranges body with a
+ * ranged read per part. */
+static void stream_range(struct request *req, struct blob_store *bs, const char *key, uint64_t size,
+                         const char *range)
 {
     struct range_set set;
     char content_range[96];
     switch (range_parse(range, size, &set)) {
     case RANGE_SATISFIABLE:
-        if (set.count > 1)
-            break;
+        if (set.count > 1) {
+            stream_parts(req, bs, key, &set, size);
+            return;
+        }
         range_content_range(content_range, sizeof(content_range), &set.ranges[0], size);
         http_add_header(req, "Content-Range", content_range);
         stream_blob(req, bs, key, 206, set.ranges[0].first,

@@ -3,9 +3,9 @@
  * requests (If-Match -> 412, If-Range), byte ranges (206, multipart/byteranges for
  * several, 416) and HEAD. A whole file or one range goes out with sendfile from the
  * blob store; several ranges are read in bounded blocks while they are sent. A
- * remote store (S3) streams the whole body or one range through a bounded buffer
- * (several ranges get the whole body, 200), or, in redirect mode, answers 302 to a
- * presigned URL of the object.
+ * remote store (S3) streams the whole body, one range, or each range of a
+ * multipart/byteranges body through a bounded buffer (one ranged read per part), or,
+ * in redirect mode, answers 302 to a presigned URL of the object.
  * Shared by the Management API download and the DDI download. */
 #ifndef FALCONET_API_DOWNLOAD_H
 #define FALCONET_API_DOWNLOAD_H

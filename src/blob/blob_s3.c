@@ -185,7 +185,7 @@ static struct blob_writer *s3_put_begin(struct blob_store *base, struct error *e
 static int create_upload(struct s3_writer *w, struct error *err)
 {
     char url[S3_URL_MAX];
-    s3_object_url(w->bs, w->key, "uploads", url, sizeof(url));
+    s3_object_url(w->bs, w->key, "uploads=", url, sizeof(url));
     struct s3_response r;
     int rc = s3_request(w->bs, "POST", url, NULL, 0, &r);
     const char *s = rc == 0 && r.status == 200 ? strstr(r.body, "<UploadId>") : NULL;

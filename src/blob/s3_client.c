@@ -1,6 +1,7 @@
 #include "blob/s3_client.h"
 
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -31,6 +32,51 @@ static void payload_hash(const void *body, size_t len, char out[65])
     out[64] = '\0';
 }
 
+/* Keep-alive connections, DNS answers and TLS sessions are kept per thread, in a
+ * curl share every handle of that thread uses: sequential S3 requests of a worker
+ * (HeadObject then GetObject, the parts of an upload, the parts of a multi-range
+ * download) reuse one connection instead of opening a new one each. Per thread
+ * because libcurl does not support one connection cache shared by concurrent
+ * threads; a handle is always created, driven and cleaned up on one thread (an HTTP
+ * worker serves, and frees, its own connections' readers). The share goes with the
+ * thread (curl_share_cleanup, which closes its idle connections, refuses while a
+ * handle still uses it; it is then left to the process's end). */
+static pthread_key_t share_key;
+static pthread_once_t share_once = PTHREAD_ONCE_INIT;
+static bool share_key_ok;
+
+static void free_share(void *share)
+{
+    curl_share_cleanup(share);
+}
+
+static void make_share_key(void)
+{
+    share_key_ok = pthread_key_create(&share_key, free_share) == 0;
+}
+
+/* The calling thread's share, created on first use; NULL (no reuse) on failure. */
+static CURLSH *thread_share(void)
+{
+    pthread_once(&share_once, make_share_key);
+    if (!share_key_ok)
+        return NULL;
+    CURLSH *sh = pthread_getspecific(share_key);
+    if (sh)
+        return sh;
+    sh = curl_share_init();
+    if (!sh)
+        return NULL;
+    if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+        pthread_setspecific(share_key, sh) != 0) {
+        curl_share_cleanup(sh);
+        return NULL;
+    }
+    return sh;
+}
+
 CURL *s3_easy(const struct s3_store *bs, const char *method, const char *url, const void *body,
               size_t len, struct curl_slist **headers)
 {
@@ -40,11 +86,12 @@ CURL *s3_easy(const struct s3_store *bs, const char *method, const char *url, co
     char hash[65], line[128];
     payload_hash(body, len, hash);
     snprintf(line, sizeof(line), "x-amz-content-sha256: %s", hash);
+    /* Every header given here is signed (libcurl's SigV4 signs the whole list), so
+     * only headers that are really sent belong in it: no "Expect:" to suppress
+     * 100-continue — libcurl would sign an "expect" header that never goes out. */
     struct curl_slist *h = curl_slist_append(NULL, line);
-    /* No "Expect: 100-continue" round trip before part bodies. */
-    struct curl_slist *h2 = h ? curl_slist_append(h, "Expect:") : NULL;
-    if (h2 && body)
-        h2 = curl_slist_append(h2, "Content-Type: application/octet-stream");
+    struct curl_slist *h2 =
+        h && body ? curl_slist_append(h, "Content-Type: application/octet-stream") : h;
     if (!h2) {
         curl_slist_free_all(h);
         curl_easy_cleanup(c);
@@ -52,12 +99,16 @@ CURL *s3_easy(const struct s3_store *bs, const char *method, const char *url, co
     }
     *headers = h2;
     curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_SHARE, thread_share());
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(c, CURLOPT_AWS_SIGV4, bs->sigv4);
     curl_easy_setopt(c, CURLOPT_USERNAME, bs->access_key);
     curl_easy_setopt(c, CURLOPT_PASSWORD, bs->secret_key);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, *headers);
+    /* libcurl adds "Expect: 100-continue" (unsigned) to bodies over 1 MiB; send the
+     * body at once instead of waiting for the interim answer. */
+    curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
     if (strcmp(method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0) {

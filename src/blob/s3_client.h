@@ -35,13 +35,16 @@ struct s3_response {
 };
 
 /** Writes the URL of key (a blob key; "" for the bucket itself) with an optional
- * query ("uploads", "partNumber=1&uploadId=..."; NULL for none). */
+ * query (NULL for none). libcurl 7.88 signs the query exactly as written, while S3
+ * canonicalizes it (names sorted, every name with '=', values UriEncoded), so the
+ * query must already be in that form: "uploads=", "partNumber=1&uploadId=<encoded>". */
 void s3_object_url(const struct s3_store *bs, const char *key, const char *query, char *url,
                    size_t len);
 /** A signed easy handle for method on url with the given extra headers (which the
  * caller frees after the transfer, with curl_slist_free_all); NULL when out of
- * memory. body (len bytes, may be NULL for none) is sent as the request body of PUT
- * and POST. */
+ * memory. It keeps its connection for reuse in the calling thread's connection
+ * cache, so it must be performed and cleaned up on the thread that created it. body (len bytes, may
+ * be NULL for none) is sent as the request body of PUT and POST. */
 CURL *s3_easy(const struct s3_store *bs, const char *method, const char *url, const void *body,
               size_t len, struct curl_slist **headers);
 /** Performs method on url synchronously and fills resp. Returns 0 when a response

@@ -56,7 +56,8 @@ static const struct key_spec keys[] = {
     INT("storage", "s3_path_style", s3_path_style, 0, 1),
     {"storage", "s3_download", KEY_S3_DOWNLOAD, offsetof(struct config, s3_download), 16, 0, 0},
     STR("admin", "password", admin_password),
-    INT("ddi", "flush_interval_ms", ddi_flush_interval_ms, 50, 60000),
+    INT("ddi", "flush_interval_ms", ddi_flush_interval_ms, 50, 600000),
+    INT("scheduler", "interval_ms", scheduler_interval_ms, 50, 60000),
     INT("ddi", "device_cache_entries", ddi_device_cache_entries, 0, 1 << 26),
     INT("rollout", "dynamic_check_interval_ms", rollout_dynamic_check_ms, 100, 3600000),
     {"log", "level", KEY_LOG_LEVEL, offsetof(struct config, log_level), 16, 0, 0},
@@ -76,7 +77,8 @@ void config_defaults(struct config *c)
     c->max_artifact_size = 8LL << 30;
     c->database_connect_retry_seconds = 30;
     snprintf(c->log_level, sizeof(c->log_level), "info");
-    c->ddi_flush_interval_ms = 2000;
+    c->ddi_flush_interval_ms = 10000;
+    c->scheduler_interval_ms = 2000;
     c->ddi_device_cache_entries = 1 << 18;
     c->rollout_dynamic_check_ms = 60000;
     snprintf(c->s3_region, sizeof(c->s3_region), "us-east-1");

@@ -36,6 +36,7 @@ struct config {
     char admin_password[256]; /* admin.password: used once, when no user exists */
     char log_level[16];       /* log.level */
     int ddi_flush_interval_ms; /* ddi.flush_interval_ms: last-seen buffer flush period */
+    int scheduler_interval_ms; /* scheduler.interval_ms: rollouts and auto-assignment */
     int ddi_device_cache_entries; /* ddi.device_cache_entries: 0 turns the cache off */
     /* rollout.dynamic_check_interval_ms: how often a running dynamic rollout looks
      * for new matching targets */

@@ -4,66 +4,50 @@
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* An open-addressing table keyed by target id (0 marks a free slot: ids start at 1).
- * The ids sit in an array of their own, so probing reads 8 bytes per slot, not a
- * whole record. */
+/* An open-addressing table of records keyed by target id (0 marks a free slot: ids
+ * start at 1); a record is one 64-byte cache line. */
 struct table {
-    int64_t *ids;
-    struct last_seen *records;
+    struct last_seen *slots;
     size_t cap, used;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct table buffer;
-/* Only the flushing thread touches these two. */
-static struct table spare;
-static size_t last_used; /* records of the previous interval */
-
-static bool table_init(struct table *t, size_t cap)
-{
-    t->ids = calloc(cap, sizeof(*t->ids));
-    t->records = malloc(cap * sizeof(*t->records));
-    t->cap = cap;
-    t->used = 0;
-    if (t->ids && t->records)
-        return true;
-    free(t->ids);
-    free(t->records);
-    memset(t, 0, sizeof(*t));
-    return false;
-}
-
-static void table_free(struct table *t)
-{
-    free(t->ids);
-    free(t->records);
-    memset(t, 0, sizeof(*t));
-}
+static atomic_bool first_contact;
+static _Atomic size_t last_used; /* records of the previous interval */
 
 /* Fibonacci hashing: the product's top bits spread consecutive ids over the table. */
 static size_t slot_of(const struct table *t, int64_t id)
 {
     int bits = __builtin_ctzll(t->cap);
     size_t i = (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-    while (t->ids[i] != 0 && t->ids[i] != id)
+    while (t->slots[i].target_id != 0 && t->slots[i].target_id != id)
         i = (i + 1) & (t->cap - 1);
     return i;
 }
 
 static void put(struct table *t, const struct last_seen *rec)
 {
-    size_t i = slot_of(t, rec->target_id);
-    if (t->ids[i] == 0) {
+    struct last_seen *slot = &t->slots[slot_of(t, rec->target_id)];
+    if (slot->target_id == 0) {
         t->used++;
-        t->ids[i] = rec->target_id;
-        t->records[i] = *rec;
-    } else if (rec->at_ms >= t->records[i].at_ms) {
-        t->records[i] = *rec;
+        *slot = *rec;
+    } else if (rec->at_ms >= slot->at_ms) {
+        *slot = *rec;
     }
+}
+
+static bool table_init(struct table *t, size_t cap)
+{
+    *t = (struct table){calloc(cap, sizeof(struct last_seen)), cap, 0};
+    if (!t->slots)
+        t->cap = 0;
+    return t->slots != NULL;
 }
 
 static bool grow(struct table *t)
@@ -72,9 +56,9 @@ static bool grow(struct table *t)
     if (!table_init(&bigger, t->cap ? t->cap * 2 : 1024))
         return false;
     for (size_t i = 0; i < t->cap; i++)
-        if (t->ids[i] != 0)
-            put(&bigger, &t->records[i]);
-    table_free(t);
+        if (t->slots[i].target_id != 0)
+            put(&bigger, &t->slots[i]);
+    free(t->slots);
     *t = bigger;
     return true;
 }
@@ -90,28 +74,22 @@ void last_seen_record(int64_t target_id, int64_t at_ms, const char *address)
     pthread_mutex_unlock(&lock);
 }
 
-/* Takes the buffered records out, leaving an empty buffer behind: the spare table,
- * cleared, when it has the size this interval needed (a busy fleet neither regrows a
- * buffer under the lock nor faults fresh pages in every interval), else a new one of
- * that size (a burst does not keep a huge table forever). */
+/* Takes the buffered records out, leaving behind an empty buffer as big as the last
+ * interval needed: a busy fleet does not regrow it (rehashing under the lock) every
+ * interval, and a burst does not keep a big one. Fresh zero pages cost memory only
+ * as records arrive. */
 static struct table take_all(void)
 {
     size_t cap = 1024;
-    while (cap * 3 < last_used * 4)
+    while (cap * 3 < atomic_load(&last_used) * 4)
         cap *= 2;
-    struct table fresh = spare;
-    memset(&spare, 0, sizeof(spare));
-    if (fresh.cap != cap) {
-        table_free(&fresh);
-        table_init(&fresh, cap);
-    } else {
-        memset(fresh.ids, 0, fresh.cap * sizeof(*fresh.ids));
-    }
+    struct table fresh;
+    table_init(&fresh, cap);
     pthread_mutex_lock(&lock);
     struct table taken = buffer;
     buffer = fresh;
     pthread_mutex_unlock(&lock);
-    last_used = taken.used;
+    atomic_store(&last_used, taken.used);
     return taken;
 }
 
@@ -122,38 +100,49 @@ static int by_target_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void last_seen_first_contact(void)
+{
+    atomic_store(&first_contact, true);
+}
+
+bool last_seen_first_contact_waiting(void)
+{
+    return atomic_load(&first_contact);
+}
+
 int last_seen_flush(struct store *s)
 {
+    atomic_store(&first_contact, false); /* before taking: a later one waits for the next */
     struct table taken = take_all();
     if (taken.used == 0) {
-        spare = taken;
+        free(taken.slots);
         return 0;
     }
     size_t n = 0;
     for (size_t i = 0; i < taken.cap; i++)
-        if (taken.ids[i] != 0)
-            taken.records[n++] = taken.records[i];
+        if (taken.slots[i].target_id != 0)
+            taken.slots[n++] = taken.slots[i];
     /* In id order the updates walk the targets table page by page: each page is read
      * and written once per flush instead of once per target (hash order). */
-    qsort(taken.records, n, sizeof(*taken.records), by_target_id);
+    qsort(taken.slots, n, sizeof(*taken.slots), by_target_id);
     struct error err;
-    int rc = store_controller_touch(s, taken.records, n, &err);
+    int rc = store_controller_touch(s, taken.slots, n, &err);
     if (rc < 0) {
         log_warn("last-seen flush of %zu targets failed, kept for the next try: %s", n,
                  err.message);
         for (size_t i = 0; i < n; i++)
-            last_seen_record(taken.records[i].target_id, taken.records[i].at_ms,
-                             taken.records[i].address);
+            last_seen_record(taken.slots[i].target_id, taken.slots[i].at_ms,
+                             taken.slots[i].address);
     }
-    spare = taken;
+    free(taken.slots);
     return rc < 0 ? rc : (int)n;
 }
 
 void last_seen_reset(void)
 {
     pthread_mutex_lock(&lock);
-    table_free(&buffer);
+    free(buffer.slots);
+    memset(&buffer, 0, sizeof(buffer));
     pthread_mutex_unlock(&lock);
-    table_free(&spare);
-    last_used = 0;
+    atomic_store(&last_used, 0);
 }

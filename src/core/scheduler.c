@@ -1,8 +1,8 @@
 #include "core/scheduler.h"
 
+#include "auth/auth.h"
 #include "core/auto_assign.h"
 #include "core/last_seen.h"
-#include "auth/auth.h"
 #include "core/rollout.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -24,7 +24,8 @@ struct scheduler {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stopping;
-    int interval_ms, dynamic_check_ms;
+    int interval_ms, flush_ms, dynamic_check_ms;
+    int64_t flushed_at; /* monotonic ms of the last last-seen flush */
     struct store *store;
     char instance[96]; /* this server's name on the scheduler lease */
     bool leading;      /* it held the lease at the last tick */
@@ -51,9 +52,16 @@ static bool lead(struct scheduler *sch)
  * (at shutdown) only flushes and gives the lease up. */
 static void tick(struct scheduler *sch, bool final)
 {
-    int rc = last_seen_flush(sch->store);
-    if (rc > 0)
-        log_debug("flushed last-seen times of %d targets", rc);
+    /* Last-seen times wait for the flush interval, like hawkBit's lazy poll
+     * persistence: a device polling every few seconds is written once per interval.
+     * A first contact goes out at the next tick (unknown -> registered). */
+    int64_t now = time_mono_ms();
+    if (final || now - sch->flushed_at >= sch->flush_ms || last_seen_first_contact_waiting()) {
+        sch->flushed_at = now;
+        int rc = last_seen_flush(sch->store);
+        if (rc > 0)
+            log_debug("flushed last-seen times of %d targets", rc);
+    }
     if (final) {
         struct error err;
         if (sch->leading && store_scheduler_release(sch->store, sch->instance, &err) < 0)
@@ -89,15 +97,17 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct scheduler *scheduler_start(const char *database_path, int interval_ms, int dynamic_check_ms,
-                                  struct error *err)
+struct scheduler *scheduler_start(const char *database_path, int interval_ms, int flush_ms,
+                                  int dynamic_check_ms, struct error *err)
 {
     struct scheduler *sch = calloc(1, sizeof(*sch));
     if (!sch) {
         err_set(err, ERR_INTERNAL, NULL, "out of memory");
         return NULL;
     }
-    sch->interval_ms = interval_ms > 0 ? interval_ms : 1000;
+    sch->flush_ms = flush_ms > 0 ? flush_ms : 1000;
+    sch->interval_ms = interval_ms > 0 && interval_ms < sch->flush_ms ? interval_ms : sch->flush_ms;
+    sch->flushed_at = time_mono_ms();
     sch->dynamic_check_ms = dynamic_check_ms;
     char host[64] = "host", nonce[9];
     gethostname(host, sizeof(host) - 1);

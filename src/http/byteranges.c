@@ -1,7 +1,8 @@
 /* The body of a multipart/byteranges reply (RFC 9110 14.6), produced while it is
- * sent: MHD asks for the next block, part headers are formatted on the fly and file
- * bytes are read with pread() into MHD's block buffer, so memory does not grow with
- * the file or the ranges' sizes.
+ * sent: MHD asks for the next block, part headers are formatted on the fly and the
+ * bytes are read into MHD's block buffer — with pread() from a file, or from a
+ * caller's source (an S3 object, one ranged read per part) — so memory does not grow
+ * with the file or the ranges' sizes.
  *
  * The body is a sequence of segments: for each range a part head, then the range's
  * bytes; after the last range the closing delimiter. The first head has no leading
@@ -37,7 +38,8 @@ struct part {
 };
 
 struct body {
-    int fd;
+    int fd; /* the file, or -1 when the bytes come from src */
+    struct http_range_source src;
     uint64_t size;  /* of the file */
     uint64_t total; /* of the body: the Content-Length */
     char content_type[CONTENT_TYPE_MAX];
@@ -94,9 +96,13 @@ static ssize_t fill_segment(const struct body *b, uint64_t pos, char *buf, size_
         start += p->head_len;
         uint64_t len = range_len(&p->range);
         if (pos < start + len) {
-            uint64_t left = start + len - pos;
-            return read_file(b->fd, p->range.first + (pos - start), buf,
-                             left < max ? (size_t)left : max);
+            uint64_t left = start + len - pos, off = p->range.first + (pos - start);
+            size_t n = left < max ? (size_t)left : max;
+            if (b->fd < 0) {
+                ssize_t got = b->src.read(b->src.ctx, off, left, buf, n);
+                return got > 0 && (size_t)got <= n ? got : -1;
+            }
+            return read_file(b->fd, off, buf, n);
         }
         start += len;
     }
@@ -121,7 +127,10 @@ static ssize_t read_body(void *cls, uint64_t pos, char *buf, size_t max)
 static void free_body(void *cls)
 {
     struct body *b = cls;
-    close(b->fd);
+    if (b->fd >= 0)
+        close(b->fd);
+    else
+        b->src.close(b->src.ctx);
     free(b);
 }
 
@@ -135,7 +144,8 @@ static bool ranges_valid(const struct byte_range *r, size_t n, uint64_t size)
     return n > 0;
 }
 
-static struct body *new_body(int fd, const struct byte_range *ranges, size_t n, uint64_t size,
+static struct body *new_body(int fd, const struct http_range_source *src,
+                             const struct byte_range *ranges, size_t n, uint64_t size,
                              const char *content_type)
 {
     size_t type_len = strlen(content_type);
@@ -146,6 +156,8 @@ static struct body *new_body(int fd, const struct byte_range *ranges, size_t n, 
     if (!b)
         return NULL;
     b->fd = fd;
+    if (src)
+        b->src = *src;
     b->size = size;
     b->n = n;
     memcpy(b->content_type, content_type, type_len + 1);
@@ -159,17 +171,36 @@ static struct body *new_body(int fd, const struct byte_range *ranges, size_t n, 
     return b;
 }
 
-struct MHD_Response *byteranges_response(int fd, const struct byte_range *ranges, size_t n,
-                                         uint64_t size, const char *part_content_type)
+/* The response around a body from exactly one of fd (>= 0) and src; NULL when the
+ * arguments are bad or memory is short, after closing whichever was given. */
+static struct MHD_Response *response(int fd, const struct http_range_source *src,
+                                     const struct byte_range *ranges, size_t n, uint64_t size,
+                                     const char *part_content_type)
 {
-    struct body *b = new_body(fd, ranges, n, size, part_content_type);
+    struct body *b = new_body(fd, src, ranges, n, size, part_content_type);
     struct MHD_Response *r =
         b ? MHD_create_response_from_callback(b->total, BLOCK_SIZE, read_body, b, free_body) : NULL;
     if (!r) {
         free(b);
-        close(fd);
+        if (fd >= 0)
+            close(fd);
+        else
+            src->close(src->ctx);
         return NULL;
     }
     MHD_add_response_header(r, "Content-Type", "multipart/byteranges; boundary=" BOUNDARY);
     return r;
+}
+
+struct MHD_Response *byteranges_response(int fd, const struct byte_range *ranges, size_t n,
+                                         uint64_t size, const char *part_content_type)
+{
+    return response(fd, NULL, ranges, n, size, part_content_type);
+}
+
+struct MHD_Response *byteranges_source_response(const struct http_range_source *src,
+                                                const struct byte_range *ranges, size_t n,
+                                                uint64_t size, const char *part_content_type)
+{
+    return response(-1, src, ranges, n, size, part_content_type);
 }

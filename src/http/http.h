@@ -108,6 +108,23 @@ struct byte_range;
  * closed when the reply is done, however the request ends. */
 void http_reply_file_ranges(struct request *req, int fd, const struct byte_range *ranges, size_t n,
                             uint64_t size, const char *part_content_type);
+/** The bytes of a resource that is not a file (an object in S3), for
+ * http_reply_ranges: read(ctx, offset, left, buf, max) fills buf with 1 to max bytes
+ * of the resource from offset, where left (>= max) bytes of the current range
+ * remain from offset on, and returns the count, or -1 on an error (the connection
+ * is then closed, the body being short). The ranges are read in order, each from
+ * its first byte to its last, one call after the other. close(ctx) runs once when
+ * the reply is done, however the request ends. */
+struct http_range_source {
+    ssize_t (*read)(void *ctx, uint64_t offset, uint64_t left, void *buf, size_t max);
+    void (*close)(void *ctx);
+    void *ctx;
+};
+/** http_reply_file_ranges for a resource read through src (taken over: closed in
+ * every case). */
+void http_reply_ranges(struct request *req, const struct http_range_source *src,
+                       const struct byte_range *ranges, size_t n, uint64_t size,
+                       const char *part_content_type);
 /** Sends len bytes produced by read(ctx, buf, max) while they go out: it returns a
  * count > 0, or -1 on an error (the connection is then closed, the body being
  * short). close(ctx) runs when the reply is done, however the request ends (also

@@ -35,6 +35,10 @@ struct byte_range;
  * closes it when destroyed; on NULL (bad arguments, no memory) it is closed. */
 struct MHD_Response *byteranges_response(int fd, const struct byte_range *ranges, size_t n,
                                          uint64_t size, const char *part_content_type);
+/** The same with the bytes from src; src->close runs in every case, as fd's close. */
+struct MHD_Response *byteranges_source_response(const struct http_range_source *src,
+                                                const struct byte_range *ranges, size_t n,
+                                                uint64_t size, const char *part_content_type);
 
 /** MHD_OPTION_UNESCAPE_CALLBACK: percent-decodes in place like MHD, except that a
  * decoded NUL becomes DEL (0x7f) so the text is never cut short; the request is

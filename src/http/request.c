@@ -328,6 +328,13 @@ void http_reply_file_ranges(struct request *req, int fd, const struct byte_range
     set_response(req, 206, byteranges_response(fd, ranges, n, size, part_content_type));
 }
 
+void http_reply_ranges(struct request *req, const struct http_range_source *src,
+                       const struct byte_range *ranges, size_t n, uint64_t size,
+                       const char *part_content_type)
+{
+    set_response(req, 206, byteranges_source_response(src, ranges, n, size, part_content_type));
+}
+
 static void reply_plain_error(struct request *req, int status, const char *code, const char *msg)
 {
     http_reply_error(req, status, "org.eclipse.hawkbit.rest.exception.RestException",

@@ -6,11 +6,14 @@
 
 #include <string.h>
 
+/* The columns read_action() reads; the device side has its controller id already. */
+#define ACTION_COLUMNS_AFTER_CONTROLLER_ID                                                         \
+    "a.action_type, a.status, a.active, a.forced_time, a.weight, a.last_status_code,"              \
+    " a.rollout_id, a.rollout_group_id, a.maintenance_schedule, a.maintenance_duration,"           \
+    " a.maintenance_timezone, a.external_ref, a.created_at, a.created_by, a.last_modified_at,"     \
+    " a.last_modified_by"
 #define ACTION_COLUMNS                                                                             \
-    "a.id, a.target_id, a.ds_id, t.controller_id, a.action_type, a.status, a.active,"              \
-    " a.forced_time, a.weight, a.last_status_code, a.rollout_id, a.rollout_group_id,"              \
-    " a.maintenance_schedule, a.maintenance_duration, a.maintenance_timezone, a.external_ref,"     \
-    " a.created_at, a.created_by, a.last_modified_at, a.last_modified_by"
+    "a.id, a.target_id, a.ds_id, t.controller_id, " ACTION_COLUMNS_AFTER_CONTROLLER_ID
 
 static const struct sort_field action_sort_fields[] = {
     {"id", "a.id"},
@@ -125,6 +128,22 @@ int store_action_create(struct store *s, struct action *a, const char *actor, st
     return rc < 0 ? rc : 0;
 }
 
+/* Steps st (bound) for one action row. */
+static int get_one(struct db_stmt *st, int64_t action_id, struct arena *a, struct action *out,
+                   struct error *err)
+{
+    int rc = db_step(st, err);
+    if (rc == DB_ROW) {
+        read_action(st, a, out);
+        rc = 0;
+    } else if (rc == DB_DONE) {
+        rc = err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
+                     "Action with given identifier {%lld} does not exist.", (long long)action_id);
+    }
+    db_done(st);
+    return rc;
+}
+
 int store_action_get(struct store *s, int64_t target_id, int64_t action_id, struct arena *a,
                      struct action *out, struct error *err)
 {
@@ -137,16 +156,25 @@ int store_action_get(struct store *s, int64_t target_id, int64_t action_id, stru
         return -ERR_INTERNAL;
     db_bind_int(st, 1, action_id);
     db_bind_int(st, 2, target_id);
-    int rc = db_step(st, err);
-    if (rc == DB_ROW) {
-        read_action(st, a, out);
-        rc = 0;
-    } else if (rc == DB_DONE) {
-        rc = err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
-                     "Action with given identifier {%lld} does not exist.", (long long)action_id);
-    }
-    db_done(st);
-    return rc;
+    return get_one(st, action_id, a, out, err);
+}
+
+int store_action_get_for_device(struct store *s, int64_t target_id, const char *controller_id,
+                                int64_t action_id, struct arena *a, struct action *out,
+                                struct error *err)
+{
+    /* The controller id as a parameter: no targets row to read. */
+    struct db_stmt *st = db_prepare(
+        s->db,
+        "SELECT a.id, a.target_id, a.ds_id, CAST(? AS TEXT), " ACTION_COLUMNS_AFTER_CONTROLLER_ID
+        " FROM actions a WHERE a.id = ? AND a.target_id = ?",
+        err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_text(st, 1, controller_id);
+    db_bind_int(st, 2, action_id);
+    db_bind_int(st, 3, target_id);
+    return get_one(st, action_id, a, out, err);
 }
 
 /* Collects every row of st as actions, growing the array as needed. */

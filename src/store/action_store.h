@@ -7,6 +7,11 @@
 /** Inserts a (target_id, ds_id, action_type, forced_time, weight, status, active,
  * maintenance_*) and sets a->id and its audit fields. */
 int store_action_create(struct store *s, struct action *a, const char *actor, struct error *err);
+/** Like store_action_get, for the device side, which knows its controller id: the
+ * targets table is not read (x->controller_id is the given one). */
+int store_action_get_for_device(struct store *s, int64_t target_id, const char *controller_id,
+                                int64_t action_id, struct arena *a, struct action *out,
+                                struct error *err);
 /** The action with this id belonging to this target; ERR_NOT_FOUND otherwise. */
 int store_action_get(struct store *s, int64_t target_id, int64_t action_id, struct arena *a,
                      struct action *out, struct error *err);

@@ -25,10 +25,11 @@ struct controller_view {
 int store_controller_view(struct store *s, const char *controller_id, struct arena *a,
                           struct controller_view *out, struct error *err);
 
-/** One buffered "last seen" record. */
+/** One buffered "last seen" record: 64 bytes. The address is "http://<ip>" with the
+ * IP in canonical form (inet_ntop: at most 39 characters for IPv6). */
 struct last_seen {
     int64_t target_id, at_ms;
-    char address[64];
+    char address[48];
 };
 /** Writes a batch of last-seen records in one transaction (never moving a time
  * backwards, nor replacing the address of a newer poll: several servers flush their

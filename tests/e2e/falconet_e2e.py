@@ -83,13 +83,6 @@ blob_factory = None
 # runs by default (behind haproxy when more than one).
 cluster_size = 1
 
-# Several ranges in one request: a multipart/byteranges body from the local store, the
-# whole body (200) from S3 (docs/scale-out.md). Tests of the former skip on S3.
-several_ranges_local_only = pytest.mark.skipif(
-    os.environ.get("FALCONET_E2E_BLOB") == "s3",
-    reason="S3 storage answers several ranges with the whole body")
-
-
 def single_instance(reason):
     """Marks a test that runs its servers as one process even in cluster mode
     (FALCONET_E2E_CLUSTER), for the reason given; conftest.py reports each such test."""

@@ -1,22 +1,28 @@
 """A throwaway S3-compatible server for the end-to-end suite: s3rver (npm), installed
 from tests/s3/package.json + package-lock.json into tests/s3/node_modules by `npm ci`
-when it is missing.
+when it is missing, behind a SigV4-verifying proxy.
 
-`S3rver` starts it on a free loopback port with a temp directory, creates the bucket
-(`--configure-bucket`), logs every request to a file (tests look for the multipart
-calls there) and removes everything in `cleanup`. s3rver accepts the credentials
-S3RVER/S3RVER; it does not verify SigV4 signatures (`--allow-mismatched-signatures`):
-the presigned URLs are checked against AWS's documented example by a unit test
-(tests/unit/blob/s3_sign.c) and against a Python re-computation in test_s3.py.
+`S3rver` starts s3rver on a free loopback port with a temp directory, creates the
+bucket (`--configure-bucket`), logs every request to a file (tests look for the
+multipart calls there) and removes everything in `cleanup`. s3rver accepts the
+credentials S3RVER/S3RVER but does not verify signatures
+(`--allow-mismatched-signatures`), so every client talks to it through
+tests/s3/sigv4_proxy.py instead: `endpoint` is the proxy, which recomputes each
+request's SigV4 signature (header or presigned query) with botocore and answers S3's
+403 SignatureDoesNotMatch / AccessDenied on a mismatch. A refusal that no test asked
+for (`expect_refusals`) fails the session at `cleanup`, which also prints how many
+requests were verified.
 
 `aws()` runs the AWS CLI (Debian's awscli) against it, so what Falconet stored is
 checked by a client other than its own.
 """
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -28,6 +34,12 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "s3"))
 BIN = os.path.join(ROOT, "node_modules", ".bin", "s3rver")
 ACCESS_KEY = SECRET_KEY = "S3RVER"
 BUCKET = "falconet-e2e"
+
+# Lines for the end of the pytest run (conftest.py's pytest_terminal_summary).
+summary = []
+
+sys.path.insert(0, ROOT)
+import sigv4_proxy  # noqa: E402  (tests/s3/sigv4_proxy.py)
 
 
 def ensure_installed():
@@ -51,11 +63,19 @@ class S3rver:
         self.log = os.path.join(self.dir, "s3rver.log")
         self.port = None
         self.proc = None
+        self.proxy = None
         self.prefixes = 0
+        self.expected = set()  # indexes into the proxy's refusals that a test provoked
+
+    @property
+    def direct_endpoint(self):
+        """s3rver itself, which checks no signature: only for readiness checks."""
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
+        """The verifying proxy in front of s3rver: what every client is given."""
+        return self.proxy.endpoint
 
     def start(self, timeout=30.0):
         os.makedirs(self.data)
@@ -71,12 +91,36 @@ class S3rver:
             if self.proc.poll() is not None:
                 raise AssertionError("s3rver exited during start-up\n" + self.log_tail())
             try:
-                if requests.head(f"{self.endpoint}/{BUCKET}", timeout=1).status_code == 200:
+                if requests.head(f"{self.direct_endpoint}/{BUCKET}",
+                                 timeout=1).status_code == 200:
+                    self.proxy = sigv4_proxy.Proxy(self.direct_endpoint, ACCESS_KEY,
+                                                   SECRET_KEY).start()
                     return self
             except requests.RequestException:
                 pass
             time.sleep(0.1)
         raise AssertionError("s3rver did not come up\n" + self.log_tail())
+
+    @property
+    def stats(self):
+        """The proxy's counters: verified:header / verified:query / refused:<Code> /
+        method:<M> / connections."""
+        return self.proxy.stats.snapshot()
+
+    def refusals(self):
+        with self.proxy.stats.lock:
+            return list(self.proxy.stats.refusals)
+
+    @contextlib.contextmanager
+    def expect_refusals(self, *codes):
+        """The block must make the proxy refuse at least one request, each with one of
+        codes; those refusals are then expected and do not fail the session."""
+        before = len(self.refusals())
+        yield
+        new = self.refusals()[before:]
+        assert new, f"expected a refusal with {codes}, the proxy accepted everything"
+        assert all(code in codes for _, _, code, _ in new), new
+        self.expected.update(range(before, before + len(new)))
 
     def bucket_dir(self):
         return os.path.join(self.data, BUCKET)
@@ -132,6 +176,15 @@ class S3rver:
             return ""
 
     def cleanup(self):
+        unexpected = []
+        if self.proxy:
+            self.proxy.stop()
+            st = self.stats
+            unexpected = [r for i, r in enumerate(self.refusals()) if i not in self.expected]
+            summary.append(f"S3 SigV4 proxy: {st.get('verified:header', 0)} signed requests and "
+                           f"{st.get('verified:query', 0)} presigned GETs verified, "
+                           f"{self.proxy.stats.refused} refused ({len(self.expected)} on "
+                           f"purpose), {st['connections']} client connections")
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -140,3 +193,4 @@ class S3rver:
                 self.proc.kill()
                 self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+        assert not unexpected, f"the SigV4 proxy refused requests no test expected: {unexpected}"

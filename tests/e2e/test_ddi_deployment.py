@@ -11,7 +11,7 @@ import pytest
 
 from falconet_e2e import (NOT_FOUND, NOT_READABLE, Device, assert_empty, assert_error, deploy,
                           expect, expect_json, fb, hashes_of, new_device, now_ms,
-                          several_ranges_local_only, statuses, tenant_configs, uid)
+                          statuses, tenant_configs, uid)
 
 INVALID_ATTRS = "hawkbit.server.error.repo.invalidTargetAttributes"
 NOT_CANCELABLE = "hawkbit.server.error.action.notCancelable"
@@ -695,7 +695,6 @@ def test_download_unsatisfiable_range_416(api, rng):
     assert r.headers["Content-Range"] == "bytes */2048"
 
 
-@several_ranges_local_only
 def test_download_multi_range(api):
     d = deploy(api, files=(("fw.bin", 1000),))
     data = d.data["fw.bin"]

@@ -87,3 +87,36 @@ def test_cached_poll_answers_like_a_database_poll(api):
     assert again.status_code == first.status_code == 200
     assert again.json() == first.json()
     assert again.headers.get("ETag") == first.headers.get("ETag")
+
+
+def _chunk(dev, aid):
+    return d_body(dev, aid)["deployment"]["chunks"][0]
+
+
+def d_body(dev, aid):
+    return expect_json(dev.deployment(aid), 200)
+
+
+def test_module_metadata_change_shows_in_deployment_base_at_once(api):
+    """A set's chunks are kept in memory too; a metadata change retires them."""
+    d = deploy(api)
+    sm_path = f"/softwaremodules/{d.sm['id']}/metadata"
+    for _ in range(3):
+        assert "metadata" not in _chunk(d.dev, d.aid)
+    expect(api.post(sm_path, json=[{"key": "hint", "value": "reboot", "targetVisible": True}]), 201)
+    assert _chunk(d.dev, d.aid)["metadata"] == [{"key": "hint", "value": "reboot"}]
+    expect(api.put(f"{sm_path}/hint", json={"targetVisible": False}), 200)
+    assert "metadata" not in _chunk(d.dev, d.aid)
+
+
+def test_devices_sharing_a_set_get_their_own_links(api):
+    """The kept chunks are shared between devices; the links are each device's own."""
+    d = deploy(api)
+    other = api.create_target()
+    aid2 = api.assign(other["controllerId"], d.ds["id"])["assignedActions"][0]["id"]
+    dev2 = Device(api.server, other["controllerId"], other["securityToken"])
+    for _ in range(2):
+        for dev, aid in ((d.dev, d.aid), (dev2, aid2)):
+            art = _chunk(dev, aid)["artifacts"][0]
+            href = art["_links"]["download-http"]["href"]
+            assert href.startswith(dev.root + "/softwaremodules/"), (href, dev.root)

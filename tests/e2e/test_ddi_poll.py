@@ -220,6 +220,23 @@ def test_poll_address_honours_x_forwarded_for(api):
     assert got["address"] == "http://10.20.30.40", got
 
 
+def _address_after(api, headers):
+    t, dev = new_device(api)
+    dev.poll_body(headers=headers)
+    return wait_until(lambda: expect_json(api.get(f"/targets/{t['controllerId']}"), 200)
+                      .get("address"), what="address after poll")
+
+
+def test_poll_address_from_x_forwarded_for_is_canonical_or_ignored(api):
+    # the first entry of a proxy chain, written the canonical way
+    assert _address_after(api, {"X-Forwarded-For": "2001:DB8:0:0::1, 10.0.0.1"}) == \
+        "http://2001:db8::1"
+    assert _address_after(api, {"X-Forwarded-For": "::FFFF:10.1.2.3"}) == "http://::ffff:10.1.2.3"
+    # not an address: the connection's own peer address instead
+    for junk in ("999.1.1.1", "not-an-ip", ":::", "1.2.3", "a" * 300):
+        assert _address_after(api, {"X-Forwarded-For": junk}) == "http://127.0.0.1", junk
+
+
 def test_unknown_becomes_registered_after_first_poll(api):
     t, dev = new_device(api)
     cid = t["controllerId"]

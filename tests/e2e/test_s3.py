@@ -1,7 +1,9 @@
 """Artifacts in S3 (storage.url = s3://...), against a real S3-compatible server
-(s3rver, see s3.py): uploads (one PUT, multipart), what lands in the bucket as the AWS
-CLI sees it, proxied downloads with Range, presigned redirects, deletes, cut-off
-uploads, bounded memory, start-up checks."""
+(s3rver behind the SigV4-verifying proxy, see s3.py): uploads (one PUT, multipart),
+what lands in the bucket as the AWS CLI sees it, proxied downloads with one or several
+ranges, presigned redirects (tampered and expired URLs refused), deletes, cut-off
+uploads, bounded memory, start-up checks, a wrong or revoked secret, object keys that
+need percent-encoding, keep-alive reuse of S3 connections."""
 
 import base64
 import hashlib
@@ -25,10 +27,10 @@ MIB = 1024 * 1024
 PART = 8 * MIB  # blob_s3.c's PART_SIZE
 
 
-def _start(tmp_path_factory, s3rver, download):
+def _start(tmp_path_factory, s3rver, download, prefix=None):
     base = tmp_path_factory.mktemp(f"falconet-s3-{download}")
     srv = Server(base / "data", base / "server.log", password="pw-" + secrets.token_hex(8))
-    prefix = f"{download}-{uid()}"
+    prefix = prefix or f"{download}-{uid()}"
     srv.env = s3rver.server_env(prefix, download=download)
     srv.prefix = prefix + "/"
     srv.start()
@@ -113,9 +115,15 @@ def test_ddi_download_and_range_through_proxy(proxy_server):
     r = d.dev.get(url, headers={"Range": f"bytes={size}-"})
     assert r.status_code == 416
     assert r.headers["Content-Range"] == f"bytes */{size}"
-    # Several ranges: the whole body (documented), never a wrong one.
-    r = d.dev.get(url, headers={"Range": "bytes=0-9,100-109"})
-    assert r.status_code == 200 and r.content == data
+    # Several ranges: a multipart/byteranges body, one ranged GET per part.
+    r = d.dev.get(url, headers={"Range": "bytes=0-9,100-109,3000000-"})
+    assert r.status_code == 206, r.status_code
+    assert r.headers["Content-Type"].startswith("multipart/byteranges"), r.headers
+    assert int(r.headers["Content-Length"]) == len(r.content)
+    for first, last in ((0, 9), (100, 109), (3000000, size - 1)):
+        head = f"Content-Range: bytes {first}-{last}/{size}\r\n\r\n".encode()
+        at = r.content.index(head) + len(head)
+        assert r.content[at:at + last - first + 1] == data[first:last + 1]
 
     h = d.dev.head(url)
     assert h.status_code == 200 and int(h.headers["Content-Length"]) == size and h.content == b""
@@ -258,12 +266,10 @@ def _run_expecting_failure(tmp_path, env):
 def test_startup_fails_clearly_without_bucket(s3rver, tmp_path):
     env = s3rver.server_env("x")
     env["FALCONET_STORAGE_URL"] = "s3://no-such-bucket/x"
-    env["FALCONET_STORAGE_S3_SECRET_KEY"] = "secret-" + secrets.token_hex(8)
     r = _run_expecting_failure(tmp_path, env)
     out = r.stdout.decode(errors="replace")
     assert r.returncode != 0
     assert "no-such-bucket" in out and "404" in out, out
-    assert env["FALCONET_STORAGE_S3_SECRET_KEY"] not in out
 
     env = s3rver.server_env("x")
     env["FALCONET_STORAGE_S3_ENDPOINT"] = "http://127.0.0.1:1"
@@ -275,3 +281,169 @@ def test_startup_fails_clearly_without_bucket(s3rver, tmp_path):
     env["FALCONET_STORAGE_URL"] = "gs://bucket"
     r = _run_expecting_failure(tmp_path, env)
     assert r.returncode != 0 and "s3://bucket" in r.stdout.decode(), r.stdout
+
+
+# ---- signatures, checked by the verifying proxy (tests/s3/sigv4_proxy.py) ----
+
+def _delta(before, after, key):
+    return after.get(key, 0) - before.get(key, 0)
+
+
+def test_every_s3_request_is_verified(proxy_server, s3rver):
+    """A multipart upload, a download and a delete: each S3 call carries a signature
+    the proxy recomputed and accepted."""
+    api = Api(proxy_server)
+    sm = api.create_sm("os")
+    before, refused = s3rver.stats, s3rver.proxy.stats.refused
+    data = os.urandom(PART + 4097)
+    art = api.upload(sm["id"], "verified.bin", data)
+    r = api.get(link(art, "download"), headers={"Range": "bytes=10-19"})
+    assert r.status_code == 206 and r.content == data[10:20]
+    expect(api.delete(f"/softwaremodules/{sm['id']}/artifacts/{art['id']}"), 200)
+    after = s3rver.stats
+    assert s3rver.proxy.stats.refused == refused, s3rver.refusals()[-3:]
+    # CreateMultipartUpload + CompleteMultipartUpload, two UploadPart, HeadObject +
+    # ranged GetObject, DeleteObject.
+    assert _delta(before, after, "method:POST") == 2
+    assert _delta(before, after, "method:PUT") == 2
+    assert _delta(before, after, "method:HEAD") == 1
+    assert _delta(before, after, "method:GET") == 1
+    assert _delta(before, after, "method:DELETE") == 1
+    assert _delta(before, after, "verified:header") == 7
+
+
+def test_startup_refused_with_wrong_secret(s3rver, tmp_path):
+    env = s3rver.server_env("x")
+    env["FALCONET_STORAGE_S3_SECRET_KEY"] = "secret-" + secrets.token_hex(8)
+    with s3rver.expect_refusals("SignatureDoesNotMatch"):
+        r = _run_expecting_failure(tmp_path, env)
+    out = r.stdout.decode(errors="replace")
+    assert r.returncode != 0
+    assert "HeadBucket answered 403" in out and "check the access and secret key" in out, out
+    assert env["FALCONET_STORAGE_S3_SECRET_KEY"] not in out
+
+    env = s3rver.server_env("x")
+    env["FALCONET_STORAGE_S3_ACCESS_KEY"] = "AKIANOSUCHKEY"
+    with s3rver.expect_refusals("InvalidAccessKeyId"):
+        r = _run_expecting_failure(tmp_path, env)
+    assert r.returncode != 0 and "HeadBucket answered 403" in r.stdout.decode(), r.stdout
+
+
+def test_revoked_secret_fails_uploads_cleanly(tmp_path_factory, s3rver):
+    srv = _start(tmp_path_factory, s3rver, "proxy")
+    try:
+        api = Api(srv)
+        sm = api.create_sm("os")
+        kept = os.urandom(5000)
+        art = api.upload(sm["id"], "kept.bin", kept)
+        keys = s3rver.keys(srv.prefix)
+        s3rver.proxy.verifier.secrets[ACCESS_KEY] = "rotated-" + secrets.token_hex(8)
+        try:
+            with s3rver.expect_refusals("SignatureDoesNotMatch"):
+                for size in (1000, PART + 10):  # one PutObject; CreateMultipartUpload
+                    r = api.upload(sm["id"], f"refused-{size}.bin", os.urandom(size), status=None)
+                    body = expect_json(r, 500)
+                    assert body["errorCode"] == "hawkbit.server.error.artifact.uploadFailed", body
+                    assert "S3 answered 403 SignatureDoesNotMatch" in body["message"], body
+                r = api.get(link(art, "download"))
+                assert r.status_code == 500 and "S3 answered 403" in r.json()["message"], r.text
+        finally:
+            s3rver.proxy.verifier.secrets[ACCESS_KEY] = SECRET_KEY
+        # No row and no object for the refused uploads; the server carries on.
+        rows = expect_json(api.get(f"/softwaremodules/{sm['id']}/artifacts"), 200)
+        assert [a["providedFilename"] for a in rows] == ["kept.bin"]
+        assert s3rver.keys(srv.prefix) == keys
+        assert api.get(link(art, "download")).content == kept
+        assert api.upload(sm["id"], "after.bin", b"fine")["size"] == 4
+    finally:
+        assert srv.stop(timeout=10) == 0, srv.log_tail()
+
+
+def test_presigned_url_tampered_or_expired_is_refused(redirect_server, s3rver):
+    api = Api(redirect_server)
+    d = deploy(api, files=(("fw.bin", 10_000),))
+    data = d.data["fw.bin"]
+    r = d.dev.get(d.dev.artifact_url(d.sm["id"], "fw.bin"), allow_redirects=False)
+    assert r.status_code == 302
+    url = r.headers["Location"]
+    verified = s3rver.stats.get("verified:query", 0)
+    assert requests.get(url, timeout=30).content == data
+    assert s3rver.stats["verified:query"] == verified + 1
+
+    u = urllib.parse.urlsplit(url)
+    longer = url.replace("X-Amz-Expires=3600", "X-Amz-Expires=7200")
+    other_key = urllib.parse.urlunsplit(u._replace(path=u.path[:-1] + "0"))
+    sig = dict(urllib.parse.parse_qsl(u.query))["X-Amz-Signature"]
+    forged = url.replace(sig, sig[:-1] + ("0" if sig[-1] != "0" else "1"))
+    with s3rver.expect_refusals("SignatureDoesNotMatch"):
+        for bad in (longer, other_key, forged):
+            r = requests.get(bad, timeout=30)
+            assert r.status_code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in r.content
+
+    # An hour later (the proxy's clock moved on) the URL has expired.
+    s3rver.proxy.verifier.clock_offset = 3601
+    try:
+        with s3rver.expect_refusals("AccessDenied"):
+            r = requests.get(url, timeout=30)
+        assert r.status_code == 403 and b"Request has expired" in r.content, r.content
+    finally:
+        s3rver.proxy.verifier.clock_offset = 0
+    assert requests.get(url, timeout=30).status_code == 200
+
+
+ODD_PREFIX = "enc dir+plus~tilde/\u00fcnic\u00f8de %25"
+
+
+@pytest.mark.parametrize("download", ["proxy", "redirect"])
+def test_object_keys_needing_encoding(tmp_path_factory, s3rver, tmp_path, download):
+    """A storage.url prefix with a space, '+', '~', '%' and non-ASCII letters is part of
+    every object key: each request names it percent-encoded exactly as S3 canonicalizes
+    it, or the proxy would refuse the signature. Artifact file names (with the same
+    characters) never reach S3: objects are named by random hex keys."""
+    prefix = f"{ODD_PREFIX} {uid()}"
+    srv = _start(tmp_path_factory, s3rver, download, prefix=prefix)
+    try:
+        api = Api(srv)
+        refused = s3rver.proxy.stats.refused
+        d = deploy(api, files=(("fw \u00fc+~ (1).bin", PART + 1000), ("small +~.bin", 3000)))
+        keys = s3rver.keys(prefix + "/")
+        assert len(keys) == 2, keys
+        for key in keys:
+            tail = key[len(prefix) + 1:]
+            assert len(tail) == 32 and all(c in "0123456789abcdef" for c in tail), key
+        for name, data in d.data.items():
+            url = d.dev.artifact_url(d.sm["id"], urllib.parse.quote(name))
+            r = d.dev.get(url, headers={"Range": "bytes=100-199"})
+            assert r.status_code == 206 and r.content == data[100:200], r.status_code
+            r = d.dev.get(url)
+            assert r.status_code == 200 and r.content == data
+        sm = api.create_sm("os")  # unassigned, so its artifact may be deleted
+        art = api.upload(sm["id"], "gone \u00fc+~.bin", b"x" * 100)
+        assert len(s3rver.keys(prefix + "/")) == 3
+        expect(api.delete(f"/softwaremodules/{sm['id']}/artifacts/{art['id']}"), 200)
+        assert s3rver.keys(prefix + "/") == keys
+        assert s3rver.proxy.stats.refused == refused, s3rver.refusals()[-3:]
+    finally:
+        assert srv.stop(timeout=10) == 0, srv.log_tail()
+
+
+def test_sequential_requests_reuse_connections(proxy_server, s3rver):
+    """Downloads one after the other (HeadObject + ranged GetObject each) and a
+    multi-range download (a GET per part) reuse kept-alive S3 connections: a handful
+    of connections for dozens of requests."""
+    api = Api(proxy_server)
+    sm = api.create_sm("os")
+    data = os.urandom(50_000)
+    art = api.upload(sm["id"], "reuse.bin", data)
+    url = link(art, "download")
+    before = s3rver.stats
+    for i in range(20):
+        r = api.get(url, headers={"Range": f"bytes={i * 100}-{i * 100 + 99}"})
+        assert r.status_code == 206 and r.content == data[i * 100:i * 100 + 100]
+    r = api.get(url, headers={"Range": "bytes=0-0,10-10,20-20,30-30,40-40"})
+    assert r.status_code == 206 and r.content.count(b"Content-Range: bytes ") == 5
+    after = s3rver.stats
+    requests_made = _delta(before, after, "verified:header")
+    assert requests_made == 20 * 2 + 1 + 5, requests_made
+    # One per worker thread at most (plus slack for a connection the other end closed).
+    assert _delta(before, after, "connections") <= 4, (before, after)

@@ -6,6 +6,7 @@
 #include "store/action_store.h"
 #include "util/time.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,20 +111,33 @@ static enum device_auth authenticate(struct request *req, const struct ddi_reque
     return AUTH_NONE;
 }
 
-/* "http://<client ip>", from X-Forwarded-For when it holds a plain address. */
+/* The address in canonical form (inet_ntop), or NULL when text is not an IP. */
+static const char *canonical_ip(struct arena *a, const char *text, size_t n)
+{
+    char in[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN];
+    unsigned char bin[sizeof(struct in6_addr)];
+    if (n == 0 || n >= sizeof(in))
+        return NULL;
+    memcpy(in, text, n);
+    in[n] = '\0';
+    int family = strchr(in, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(family, in, bin) != 1 || !inet_ntop(family, bin, out, sizeof(out)))
+        return NULL;
+    return arena_strdup(a, out);
+}
+
+/* "http://<client ip>", from X-Forwarded-For when its first entry is an IP address. */
 static const char *client_address(struct request *req)
 {
     const char *xff = http_header(req, "X-Forwarded-For");
-    const char *ip = http_peer_address(req);
+    const char *ip = NULL;
     if (xff) {
-        size_t n = strcspn(xff, ",");
-        while (n > 0 && xff[n - 1] == ' ')
-            n--;
         size_t skip = strspn(xff, " ");
-        if (n > skip && n - skip <= 45 &&
-            strspn(xff + skip, "0123456789abcdefABCDEF:.") == n - skip)
-            ip = arena_strndup(&req->arena, xff + skip, n - skip);
+        size_t n = strcspn(xff + skip, ", ");
+        ip = canonical_ip(&req->arena, xff + skip, n);
     }
+    if (!ip)
+        ip = http_peer_address(req);
     return arena_sprintf(&req->arena, "http://%s", ip ? ip : "unknown");
 }
 
@@ -264,8 +278,11 @@ static bool authorize(struct request *req, bool registering, bool anonymous_ok)
             return false;
     }
     /* The last-seen flush also turns a first-time poller from unknown to registered. */
-    if (how != AUTH_ANONYMOUS)
+    if (how != AUTH_ANONYMOUS) {
         last_seen_record(d->target.target_id, time_now_ms(), address);
+        if (d->target.update_status && strcmp(d->target.update_status, "unknown") == 0)
+            last_seen_first_contact();
+    }
     d->base = arena_sprintf(&req->arena, "/%s/controller/v1/%s",
                             api_url_segment(&req->arena, req->params[0]),
                             api_url_segment(&req->arena, req->params[1]));
@@ -293,8 +310,9 @@ bool ddi_load_action(struct request *req, int idx, struct action *x)
     struct error e;
     if (!api_path_id(req, idx, "Action", &id))
         return false;
-    if (store_action_get(req_store(req), ddi_req(req)->target.target_id, id, &req->arena, x, &e) <
-        0) {
+    const struct controller_view *t = &ddi_req(req)->target;
+    if (store_action_get_for_device(req_store(req), t->target_id, t->controller_id, id, &req->arena,
+                                    x, &e) < 0) {
         api_reply_error(req, &e);
         return false;
     }

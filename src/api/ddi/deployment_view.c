@@ -4,9 +4,7 @@
 #include "api/ddi/deployment_view.h"
 
 #include "core/controller.h"
-#include "store/ds_store.h"
-#include "store/metadata_store.h"
-#include "store/sm_store.h"
+#include "core/set_contents.h"
 #include "util/time.h"
 
 #include <errno.h>
@@ -72,28 +70,22 @@ static void write_chunk_metadata(struct jw *w, const struct metadata *md, size_t
     jw_arr_end(w);
 }
 
-static bool write_chunk(struct jw *w, struct request *req, const struct software_module *m)
+static void write_chunk(struct jw *w, struct request *req, const struct set_chunk *c)
 {
-    struct artifact *arts;
-    struct metadata *md;
-    size_t n, n_md;
-    if (store_artifact_list(req_store(req), m->id, &req->arena, &arts, &n, NULL) < 0 ||
-        store_metadata_visible(req_store(req), m->id, &req->arena, &md, &n_md, NULL) < 0)
-        return false;
+    const struct software_module *m = c->module;
     jw_obj_begin(w);
     jw_kv_str(w, "part", chunk_part(m->type_key));
     jw_kv_str(w, "version", m->version);
     jw_kv_str(w, "name", m->name);
     if (m->encrypted)
         jw_kv_bool(w, "encrypted", true);
-    write_chunk_metadata(w, md, n_md);
+    write_chunk_metadata(w, c->metadata, c->n_metadata);
     jw_key(w, "artifacts");
     jw_arr_begin(w);
-    for (size_t i = 0; i < n; i++)
-        ddi_write_artifact(w, req, &arts[i]);
+    for (size_t i = 0; i < c->n_artifacts; i++)
+        ddi_write_artifact(w, req, &c->artifacts[i]);
     jw_arr_end(w);
     jw_obj_end(w);
-    return true;
 }
 
 static bool write_history(struct jw *w, struct request *req, const struct action *x, int64_t wanted)
@@ -124,9 +116,9 @@ static bool write_history(struct jw *w, struct request *req, const struct action
 bool ddi_write_deployment(struct jw *w, struct request *req, const struct action *x,
                           const char *key, int64_t history)
 {
-    struct software_module *mods;
-    size_t n;
-    if (store_ds_modules_all(req_store(req), x->ds_id, &req->arena, &mods, &n, NULL) < 0)
+    struct set_contents_cache *cache = app_worker(req)->app->set_contents;
+    const struct set_contents *set = set_contents_get(cache, req_store(req), x->ds_id, NULL);
+    if (!set)
         return false;
     struct deployment_mode mode;
     controller_deployment_mode(x, time_now_ms(), &mode);
@@ -139,9 +131,9 @@ bool ddi_write_deployment(struct jw *w, struct request *req, const struct action
     jw_kv_str_opt(w, "maintenanceWindow", mode.window);
     jw_key(w, "chunks");
     jw_arr_begin(w);
-    for (size_t i = 0; i < n; i++)
-        if (!write_chunk(w, req, &mods[i]))
-            return false;
+    for (size_t i = 0; i < set->n_chunks; i++)
+        write_chunk(w, req, &set->chunks[i]);
+    set_contents_release(cache, set);
     jw_arr_end(w);
     jw_obj_end(w);
     if (history != 0 && !write_history(w, req, x, history))

@@ -157,6 +157,36 @@ static void test_concurrent_records(void **state)
     assert_seen(f, t, 1000, NULL);
 }
 
+static void test_first_contact_waits_until_flushed(void **state)
+{
+    struct fixture *f = *state;
+    int64_t t = fx_target(f, "dev");
+    assert_false(last_seen_first_contact_waiting());
+    last_seen_record(t, 100, NULL);
+    assert_false(last_seen_first_contact_waiting()); /* a repeat poll is no hurry */
+    last_seen_first_contact();
+    assert_true(last_seen_first_contact_waiting());
+    assert_int_equal(last_seen_flush(f->s), 1);
+    assert_false(last_seen_first_contact_waiting());
+}
+
+/* The buffer is reused between intervals: after a big interval and a small one the
+ * records of each still reach the store, and nothing of an earlier interval returns. */
+static void test_buffers_reused_across_intervals(void **state)
+{
+    struct fixture *f = *state;
+    int64_t t1 = fx_target(f, "dev1"), t2 = fx_target(f, "dev2");
+    for (int round = 0; round < 4; round++) {
+        int n = round % 2 ? 3 : 3000;
+        for (int64_t id = 1; id <= n; id++)
+            last_seen_record(id, 1000 * (round + 1) + id, NULL);
+        assert_int_equal(last_seen_flush(f->s), n);
+        assert_seen(f, t1, 1000 * (round + 1) + t1, NULL);
+        assert_seen(f, t2, 1000 * (round + 1) + t2, NULL);
+        assert_int_equal(last_seen_flush(f->s), 0);
+    }
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -168,6 +198,8 @@ int main(void)
         T(test_reset_drops_records),
         T(test_many_targets),
         T(test_concurrent_records),
+        T(test_first_contact_waits_until_flushed),
+        T(test_buffers_reused_across_intervals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
-/* Tests src/http/byteranges.c (http_reply_file_ranges) in process: a real
- * http_server (harness.h) serves temporary files by ranges. Checks the exact body,
- * its Content-Length, and that the reply closes the file however the request ends. */
+/* Tests src/http/byteranges.c (http_reply_file_ranges, http_reply_ranges) in
+ * process: a real http_server (harness.h) serves temporary files, and a string
+ * through a range source, by ranges. Checks the exact body, its Content-Length, that
+ * the source is read part by part in order, and that the reply closes the file or
+ * the source however the request ends. */
 /* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -65,10 +67,60 @@ static void h_file(struct request *req)
     http_reply_file_ranges(req, last_fd, set.ranges, set.count, size, "text/x-test");
 }
 
+/* A source over file_content that records its reads: reads are in order, within
+ * the current range, and each part's first read names the whole range. */
+static struct {
+    atomic_int closes, bad_calls, reads;
+    uint64_t next, end;
+    int fail_after; /* reads before one fails; < 0: never */
+} src_state;
+
+static ssize_t src_read(void *ctx, uint64_t offset, uint64_t left, void *buf, size_t max)
+{
+    if (offset == src_state.end || offset != src_state.next) /* a new part */
+        src_state.end = offset + left;
+    else if (offset + left != src_state.end)
+        src_state.bad_calls++;
+    if (max == 0 || max > left || offset + left > FILE_SIZE)
+        src_state.bad_calls++;
+    if (src_state.fail_after >= 0 && src_state.reads >= src_state.fail_after)
+        return -1;
+    src_state.reads++;
+    size_t n = max > 3 ? 3 : max; /* short reads, as a remote store gives */
+    memcpy(buf, file_content + offset, n);
+    src_state.next = offset + n;
+    return (ssize_t)n;
+}
+
+static void src_close(void *ctx)
+{
+    src_state.closes++;
+}
+
+/* Serves file_content through src_read with the ranges of the Range header;
+ * ?fail=N makes the N+1st read fail, ?mode=unordered passes the ranges backwards. */
+static void h_source(struct request *req)
+{
+    const char *fail = http_query(req, "fail"), *mode = http_query(req, "mode");
+    struct range_set set;
+    if (range_parse(http_header(req, "Range"), FILE_SIZE, &set) != RANGE_SATISFIABLE) {
+        http_reply_empty(req, 416);
+        return;
+    }
+    src_state.fail_after = fail ? atoi(fail) : -1;
+    src_state.next = src_state.end = UINT64_MAX;
+    if (mode && strcmp(mode, "unordered") == 0 && set.count > 1)
+        swap_first_two(&set);
+    struct http_range_source src = {src_read, src_close, NULL};
+    http_reply_ranges(req, &src, set.ranges, set.count, FILE_SIZE, "text/x-test");
+}
+
 static const char *const file_query[] = {"mode", NULL};
+static const char *const source_query[] = {"mode", "fail", NULL};
 
 static const struct route routes[] = {
     {"GET", "/file", h_file, file_query, ROUTE_BODY_NONE, NULL, NULL},
+    {"GET", "/source", h_source, source_query, ROUTE_BODY_NONE, NULL, NULL},
     {0},
 };
 
@@ -254,6 +306,66 @@ static void test_fd_closed_when_cut_off(void **state)
     assert_file_closed_soon();
 }
 
+static void wait_closes(int n)
+{
+    for (int i = 0; i < 200 && src_state.closes < n; i++)
+        usleep(10 * 1000);
+    assert_int_equal(src_state.closes, n);
+}
+
+static void test_source_body(void **state)
+{
+    /* clang-format off */
+    static const char want[] = PART_HEAD("", "0-3/64") "0123"
+                               PART_HEAD("\r\n", "4-4/64") "4"
+                               PART_HEAD("\r\n", "10-19/64") "abcdefghij"
+                               PART_HEAD("\r\n", "62-63/64") "!?"
+                               CLOSING;
+    /* clang-format on */
+    src_state.closes = src_state.bad_calls = src_state.reads = 0;
+    struct response r;
+    int fd = client_connect();
+    request(fd, "GET", "/source", "Range: bytes=0-3,4-4,10-19,-2\r\n", NULL, &r);
+    assert_int_equal(r.status, 206);
+    assert_string_equal(header_value(&r, "Content-Type"),
+                        "multipart/byteranges; boundary=THIS_STRING_SEPARATES_MULTIPART");
+    assert_int_equal(r.body_len, sizeof(want) - 1);
+    assert_memory_equal(r.body, want, sizeof(want) - 1);
+    assert_false(r.closed);
+    close(fd);
+    wait_closes(1);
+    assert_int_equal(src_state.bad_calls, 0);
+    assert_int_equal(src_state.reads, 2 + 1 + 4 + 1); /* 3-byte reads per part */
+}
+
+static void test_source_closed_on_error_and_refusal(void **state)
+{
+    src_state.closes = src_state.bad_calls = src_state.reads = 0;
+    struct response r;
+    /* A failing read ends the connection short of the Content-Length. */
+    int fd = client_connect();
+    const char *req = "GET /source?fail=2 HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9,20-29\r\n\r\n";
+    send_all(fd, req, strlen(req));
+    char buf[4096];
+    size_t have = 0;
+    ssize_t n;
+    while ((n = recv(fd, buf + have, sizeof(buf) - 1 - have, 0)) > 0)
+        have += (size_t)n;
+    buf[have] = '\0';
+    assert_non_null(strstr(buf, "HTTP/1.1 206"));
+    const char *cl = strcasestr(buf, "Content-Length:"), *body = strstr(buf, "\r\n\r\n");
+    assert_non_null(cl);
+    assert_non_null(body);
+    assert_true(strlen(body + 4) < strtoull(cl + 15, NULL, 10));
+    close(fd);
+    wait_closes(1);
+    /* Ranges out of order are refused (500), and the source is closed all the same. */
+    assert_int_equal(once("GET", "/source?mode=unordered", "Range: bytes=0-1,3-4\r\n", NULL, &r),
+                     500);
+    wait_closes(2);
+    assert_int_equal(src_state.bad_calls, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +374,8 @@ int main(void)
         cmocka_unit_test(test_large_parts),
         cmocka_unit_test(test_fd_closed_when_refused),
         cmocka_unit_test(test_fd_closed_when_cut_off),
+        cmocka_unit_test(test_source_body),
+        cmocka_unit_test(test_source_closed_on_error_and_refusal),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
