@@ -52,7 +52,7 @@ unit: build
 
 # The end-to-end suite runs three times: on SQLite, on a throwaway PostgreSQL, and with
 # every server three processes on PostgreSQL behind haproxy; the artifact and download
-# tests once more with the artifacts in S3 (s3rver).
+# tests twice more with the artifacts in S3 (s3rver), on one server and on three.
 S3_E2E := tests/e2e/test_artifacts.py tests/e2e/test_ddi_deployment.py
 
 e2e: build
@@ -60,6 +60,7 @@ e2e: build
 	FALCONET_E2E_DB=postgres FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_CLUSTER=3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_BLOB=s3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q $(S3_E2E)
+	FALCONET_E2E_CLUSTER=3 FALCONET_E2E_BLOB=s3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q $(S3_E2E)
 
 clients: test-deps build
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
@@ -70,6 +71,7 @@ test: test-deps build
 	FALCONET_E2E_DB=postgres FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_CLUSTER=3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/e2e
 	FALCONET_E2E_BLOB=s3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q $(S3_E2E)
+	FALCONET_E2E_CLUSTER=3 FALCONET_E2E_BLOB=s3 FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q $(S3_E2E)
 	FALCONET_BIN=$(CURDIR)/$(BUILD_DIR)/falconet $(PYTHON) -m pytest -q tests/clients
 
 # Measures P1-P9 against same-run references and writes docs/benchmarks.md (see bench/README.md).
