@@ -19,7 +19,6 @@ struct table {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct table buffer;
 static atomic_bool first_contact;
-static _Atomic size_t last_used; /* records of the previous interval */
 
 /* Fibonacci hashing: the product's top bits spread consecutive ids over the table. */
 static size_t slot_of(const struct table *t, int64_t id)
@@ -74,22 +73,16 @@ void last_seen_record(int64_t target_id, int64_t at_ms, const char *address)
     pthread_mutex_unlock(&lock);
 }
 
-/* Takes the buffered records out, leaving behind an empty buffer as big as the last
- * interval needed: a busy fleet does not regrow it (rehashing under the lock) every
- * interval, and a burst does not keep a big one. Fresh zero pages cost memory only
- * as records arrive. */
+/* Takes the buffered records out, leaving an empty buffer behind. It starts small
+ * and grows with the interval's devices: a table sized in advance would be touched
+ * all over by even a few records (they land at random slots), keeping memory that a
+ * quiet interval does not need. */
 static struct table take_all(void)
 {
-    size_t cap = 1024;
-    while (cap * 3 < atomic_load(&last_used) * 4)
-        cap *= 2;
-    struct table fresh;
-    table_init(&fresh, cap);
     pthread_mutex_lock(&lock);
     struct table taken = buffer;
-    buffer = fresh;
+    memset(&buffer, 0, sizeof(buffer));
     pthread_mutex_unlock(&lock);
-    atomic_store(&last_used, taken.used);
     return taken;
 }
 
@@ -144,5 +137,4 @@ void last_seen_reset(void)
     free(buffer.slots);
     memset(&buffer, 0, sizeof(buffer));
     pthread_mutex_unlock(&lock);
-    atomic_store(&last_used, 0);
 }
