@@ -56,6 +56,14 @@ def on_postgres():
     return backend == "postgres"
 
 
+@pytest.fixture
+def pg(postgres):
+    """The session's PostgreSQL, for the tests that need one (skipped on SQLite runs)."""
+    if postgres is None:
+        pytest.skip("PostgreSQL only: run with FALCONET_E2E_DB=postgres")
+    return postgres
+
+
 @pytest.fixture(scope="session", autouse=True)
 def postgres():
     """The session's PostgreSQL (None on SQLite); started before any server."""

@@ -539,6 +539,33 @@ class MultipartFileStream:
 # Raw HTTP (for cut-off uploads and oversize bodies)
 # --------------------------------------------------------------------------
 
+def start_cut_off_upload(server, sm_id, content_length, filename="cut.bin"):
+    """A socket in the middle of a multipart artifact upload announcing content_length
+    bytes: the request head and the file part's head are sent; the caller sends some of
+    the file and closes the socket without finishing."""
+    boundary = "falconetCut" + uid()
+    part_head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                 f"filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+    auth = base64.b64encode(f"admin:{server.password}".encode()).decode()
+    head = (f"POST /rest/v1/softwaremodules/{sm_id}/artifacts HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{server.port}\r\nAuthorization: Basic {auth}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {content_length}\r\n\r\n")
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    s.sendall((head + part_head).encode())
+    return s
+
+
+def stream_upload(api, sm_id, path, filename, timeout=900):
+    """Uploads the file at path as a streamed multipart body (never whole in memory)."""
+    stream = MultipartFileStream(str(path), filename)
+    try:
+        return api.post(f"/softwaremodules/{sm_id}/artifacts", data=stream,
+                        headers={"Content-Type": stream.content_type}, timeout=timeout)
+    finally:
+        stream.close()
+
+
 def raw_request(port, head, body=b"", read_timeout=10.0):
     """Send head+body on a fresh socket, half-close, read the reply.
 
@@ -900,7 +927,7 @@ def assert_empty(r, status):
     if isinstance(status, int):
         status = (status,)
     assert r.status_code in status, describe(r)
-    assert r.content == b"", f"expected an empty body: " + describe(r)
+    assert r.content == b"", "expected an empty body: " + describe(r)
 
 
 def statuses(api, controller_id, action_id):

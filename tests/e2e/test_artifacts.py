@@ -9,7 +9,7 @@ import pytest
 
 from falconet_e2e import (ALREADY_EXISTS, NOT_FOUND, assert_audit, assert_error, describe,
                           expect, expect_json, files_under, find_file_with_content, hashes_of,
-                          link, multipart, uid)
+                          link, multipart, start_cut_off_upload, uid)
 
 
 @pytest.fixture
@@ -476,17 +476,7 @@ def test_hostile_filenames_stay_in_data_dir(api, server, sm, kind):
 
 def test_cut_off_upload_leaves_nothing(api, server, sm):
     before_files = files_under(server.data_dir)
-    boundary = "falconetCut" + uid()
-    part_head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                 f"filename=\"cut.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
-    auth = base64.b64encode(f"admin:{server.password}".encode()).decode()
-    head = (f"POST /rest/v1/softwaremodules/{sm['id']}/artifacts HTTP/1.1\r\n"
-            f"Host: 127.0.0.1:{server.port}\r\n"
-            f"Authorization: Basic {auth}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-            f"Content-Length: {10 * 1024 * 1024}\r\n\r\n").encode()
-    s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    s.sendall(head + part_head)
+    s = start_cut_off_upload(server, sm["id"], 10 * 1024 * 1024)
     chunk = os.urandom(64 * 1024)
     for _ in range(16):  # 1 MiB of body
         s.sendall(chunk)

@@ -12,19 +12,10 @@ import signal
 import socket
 import time
 
-import pytest
-
 from falconet_e2e import (Api, Device, Server, expect_json, files_under, multipart, uid,
                           wait_until)
 
 LEADER_LINE = "runs rollouts and auto-assignment: yes"
-
-
-@pytest.fixture
-def pg(postgres):
-    if postgres is None:
-        pytest.skip("PostgreSQL only: run with FALCONET_E2E_DB=postgres")
-    return postgres
 
 
 def _logs(servers):

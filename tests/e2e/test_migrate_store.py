@@ -22,13 +22,6 @@ from falconet_e2e import (Api, Device, Server, deploy, expect, expect_json, falc
                           find_file_with_content, hashes_of, uid, wait_until)
 
 
-@pytest.fixture
-def pg(postgres):
-    if postgres is None:
-        pytest.skip("PostgreSQL only: run with FALCONET_E2E_DB=postgres")
-    return postgres
-
-
 def sqlite_server(tmp_path, name, password):
     """A server on SQLite and local artifacts, whatever the run's backends."""
     srv = Server(tmp_path / name, tmp_path / f"{name}.log", password=password)

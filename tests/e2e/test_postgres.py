@@ -13,20 +13,12 @@ import subprocess
 import threading
 import time
 
-import pytest
 import requests
 
 from falconet_e2e import (Api, Server, assert_error, expect, expect_json, falconet_bin, free_port,
                           single_instance, uid)
 
 ANSWER_WITHIN_S = 5
-
-
-@pytest.fixture
-def pg(postgres):
-    if postgres is None:
-        pytest.skip("PostgreSQL only: run with FALCONET_E2E_DB=postgres")
-    return postgres
 
 
 def timed(call):

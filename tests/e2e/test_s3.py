@@ -5,12 +5,10 @@ ranges, presigned redirects (tampered and expired URLs refused), deletes, cut-of
 uploads, bounded memory, start-up checks, a wrong or revoked secret, object keys that
 need percent-encoding, keep-alive reuse of S3 connections."""
 
-import base64
 import hashlib
 import hmac
 import os
 import secrets
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -18,8 +16,8 @@ import urllib.parse
 import pytest
 import requests
 
-from falconet_e2e import (Api, MultipartFileStream, Server, deploy, expect, expect_json,
-                          falconet_bin, hashes_of, link, uid)
+from falconet_e2e import (Api, Server, deploy, expect, expect_json, falconet_bin, hashes_of, link,
+                          start_cut_off_upload, stream_upload, uid)
 from s3 import ACCESS_KEY, BUCKET, SECRET_KEY
 from test_upload_large import RssSampler
 
@@ -187,16 +185,7 @@ def test_cut_off_upload_leaves_no_object_and_no_row(proxy_server, s3rver):
     sm = api.create_sm("os")
     before = s3rver.keys(proxy_server.prefix)
     log_before = len(s3rver.log_text())
-    boundary = "falconetCut" + uid()
-    part_head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                 f"filename=\"cut.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
-    auth = base64.b64encode(f"admin:{proxy_server.password}".encode()).decode()
-    head = (f"POST /rest/v1/softwaremodules/{sm['id']}/artifacts HTTP/1.1\r\n"
-            f"Host: 127.0.0.1:{proxy_server.port}\r\nAuthorization: Basic {auth}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-            f"Content-Length: {64 * MIB}\r\n\r\n").encode()
-    s = socket.create_connection(("127.0.0.1", proxy_server.port), timeout=30)
-    s.sendall(head + part_head)
+    s = start_cut_off_upload(proxy_server, sm["id"], 64 * MIB)
     chunk = os.urandom(MIB)
     for _ in range(PART // MIB + 4):  # past the first part: a multipart upload is under way
         s.sendall(chunk)
@@ -234,12 +223,9 @@ def test_rss_bounded_during_200mib_upload(proxy_server, s3rver, tmp_path):
     before = proxy_server.rss_kb()
     sampler = RssSampler(proxy_server)
     sampler.start()
-    stream = MultipartFileStream(str(path), "big.bin")
     try:
-        r = api.post(f"/softwaremodules/{sm['id']}/artifacts", data=stream,
-                     headers={"Content-Type": stream.content_type}, timeout=600)
+        r = stream_upload(api, sm["id"], path, "big.bin", timeout=600)
     finally:
-        stream.close()
         peak = sampler.stop()
     art = expect_json(r, 201)
     assert art["size"] == 200 * MIB and art["hashes"]["sha256"] == sha256.hexdigest()
@@ -372,9 +358,13 @@ def test_presigned_url_tampered_or_expired_is_refused(redirect_server, s3rver):
 
     u = urllib.parse.urlsplit(url)
     longer = url.replace("X-Amz-Expires=3600", "X-Amz-Expires=7200")
-    other_key = urllib.parse.urlunsplit(u._replace(path=u.path[:-1] + "0"))
+    def other_last(text):  # a different last character (a fixed one may be the same)
+        return text[:-1] + ("0" if text[-1] != "0" else "1")
+
+    other_key = urllib.parse.urlunsplit(u._replace(path=other_last(u.path)))
     sig = dict(urllib.parse.parse_qsl(u.query))["X-Amz-Signature"]
-    forged = url.replace(sig, sig[:-1] + ("0" if sig[-1] != "0" else "1"))
+    forged = url.replace(sig, other_last(sig))
+    assert len({url, longer, other_key, forged}) == 4
     with s3rver.expect_refusals("SignatureDoesNotMatch"):
         for bad in (longer, other_key, forged):
             r = requests.get(bad, timeout=30)

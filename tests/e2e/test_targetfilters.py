@@ -2,7 +2,6 @@
 
 import time
 
-import requests
 
 from falconet_e2e import ERR, NOT_FOUND, assert_error, assert_paged, expect_json, link, uid
 

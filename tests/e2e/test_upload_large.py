@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from falconet_e2e import MultipartFileStream, expect, expect_json, link
+from falconet_e2e import expect, expect_json, link, stream_upload
 
 GIB = 1024 ** 3
 RSS_LIMIT_KB = 32 * 1024
@@ -82,12 +82,9 @@ def test_upload_and_download_1gib(api, server, big_file):
 
     sampler = RssSampler(server)
     sampler.start()
-    stream = MultipartFileStream(str(path), "big.raucb")
     try:
-        r = api.post(f"/softwaremodules/{sm['id']}/artifacts", data=stream,
-                     headers={"Content-Type": stream.content_type}, timeout=900)
+        r = stream_upload(api, sm["id"], path, "big.raucb")
     finally:
-        stream.close()
         sampler.stop()
     growth, before, peak = sampler.largest_growth()
     art = expect_json(r, 201)
