@@ -121,8 +121,11 @@ static void run_loop(struct http_worker *w, int epfd)
             timeout = mhd_timeout > 1000 ? 1000 : (int)mhd_timeout;
         if (quiesced)
             timeout = timeout < 0 || timeout > 50 ? 50 : timeout;
+        /* A zero timeout means MHD has connections with work left (an upload's next
+         * bytes): its own epoll_wait inside MHD_run sees them, so ours would only be
+         * one more system call per few KiB of a request body. */
         struct epoll_event ev[4];
-        int n = epoll_wait(epfd, ev, 4, timeout);
+        int n = timeout == 0 && !quiesced ? 0 : epoll_wait(epfd, ev, 4, timeout);
         for (int i = 0; i < n; i++)
             if (ev[i].data.fd == w->wake_fd) {
                 uint64_t v;

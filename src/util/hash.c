@@ -7,49 +7,69 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The three digests of an upload cost more CPU than receiving and writing it, so
- * they run beside the caller: bytes are copied into a few fixed chunks that two
- * lanes hash in order (MD5, the slowest, alone; SHA-1 and SHA-256 together). Memory
- * stays at SLOTS chunks whatever the stream's length; a stream shorter than one
- * chunk is hashed in the caller's thread without starting any. */
-#define SLOTS 4
-#define SLOT_BYTES (256 * 1024)
-#define LANES 2
+/* The three digests of an upload cost more CPU than receiving it, so they run beside
+ * the caller: bytes are copied into a few fixed chunks that lanes process in order
+ * (MD5, the slowest, alone; SHA-1 and SHA-256 together; and, when there is one, the
+ * sink that stores the bytes, so that the caller's thread only receives and copies).
+ * Memory stays at SLOTS chunks whatever the stream's length; a stream shorter than one
+ * chunk is handled in the caller's thread without starting any. */
+#define SLOTS 16
+#define SLOT_BYTES MULTIHASH_CHUNK
+#define MAX_LANES 3
 
 struct slot {
     unsigned char *data;
     size_t len;
-    int pending; /* lanes that have yet to hash it; the caller refills it at 0 */
+    int pending; /* lanes that have yet to process it; the caller refills it at 0 */
 };
 
 struct lane {
     struct multihash *h;
     pthread_t thread;
-    uint64_t done; /* chunks hashed */
+    uint64_t done; /* chunks processed */
 };
 
 struct multihash {
     EVP_MD_CTX *md5, *sha1, *sha256;
-    unsigned char *buffer; /* the SLOTS chunks */
+    multihash_sink sink;
+    void *sink_arg;
+    int sink_rc;           /* the sink's first failure; it is not called after one */
+    int lanes_used;        /* 2, or 3 with a sink */
+    unsigned char *buffer; /* the SLOTS chunks, page-aligned for a sink writing O_DIRECT */
     pthread_mutex_t lock;
     pthread_cond_t changed;
     struct slot slots[SLOTS];
-    struct lane lanes[LANES];
+    struct lane lanes[MAX_LANES];
     uint64_t published; /* chunks handed to the lanes */
     size_t fill;        /* bytes in the chunk being filled, slots[published % SLOTS] */
     bool started;       /* the lane threads run */
-    bool inline_only;   /* threads could not start: the caller hashes everything */
+    bool inline_only;   /* threads could not start: the caller does everything */
     bool ended, abandoned;
 };
 
-static void hash_lane(struct multihash *h, int lane, const void *data, size_t len)
+/* Lane 2 reads sink_rc without the lock: only that lane (or, inline, the caller)
+ * writes it, and the caller reads it under the lock. */
+static void run_lane(struct multihash *h, int lane, const void *data, size_t len)
 {
     if (lane == 0) {
         EVP_DigestUpdate(h->md5, data, len);
-    } else {
+    } else if (lane == 1) {
         EVP_DigestUpdate(h->sha1, data, len);
         EVP_DigestUpdate(h->sha256, data, len);
+    } else if (h->sink_rc == 0) {
+        int rc = h->sink(h->sink_arg, data, len);
+        if (rc < 0) {
+            pthread_mutex_lock(&h->lock);
+            h->sink_rc = rc;
+            pthread_mutex_unlock(&h->lock);
+        }
     }
+}
+
+static void run_all_lanes(struct multihash *h, const void *data, size_t len)
+{
+    for (int lane = 0; lane < h->lanes_used; lane++)
+        run_lane(h, lane, data, len);
 }
 
 static void *lane_main(void *arg)
@@ -65,7 +85,7 @@ static void *lane_main(void *arg)
             break;
         struct slot *s = &h->slots[l->done % SLOTS];
         pthread_mutex_unlock(&h->lock);
-        hash_lane(h, lane, s->data, s->len); /* the caller leaves s alone until pending is 0 */
+        run_lane(h, lane, s->data, s->len); /* the caller leaves s alone until pending is 0 */
         pthread_mutex_lock(&h->lock);
         s->pending--;
         l->done++;
@@ -77,15 +97,25 @@ static void *lane_main(void *arg)
 
 struct multihash *multihash_new(void)
 {
+    return multihash_new_sink(NULL, NULL);
+}
+
+struct multihash *multihash_new_sink(multihash_sink sink, void *sink_arg)
+{
     struct multihash *h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;
+    h->sink = sink;
+    h->sink_arg = sink_arg;
+    h->lanes_used = sink ? 3 : 2;
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->changed, NULL);
     h->md5 = EVP_MD_CTX_new();
     h->sha1 = EVP_MD_CTX_new();
     h->sha256 = EVP_MD_CTX_new();
-    h->buffer = malloc((size_t)SLOTS * SLOT_BYTES);
+    void *buffer = NULL;
+    if (posix_memalign(&buffer, 4096, (size_t)SLOTS * SLOT_BYTES) == 0)
+        h->buffer = buffer;
     for (int i = 0; h->buffer && i < SLOTS; i++)
         h->slots[i].data = h->buffer + (size_t)i * SLOT_BYTES;
     if (!h->buffer || !h->md5 || !h->sha1 || !h->sha256 ||
@@ -101,12 +131,12 @@ struct multihash *multihash_new(void)
 static void start_lanes(struct multihash *h)
 {
     int started = 0;
-    for (; started < LANES; started++) {
+    for (; started < h->lanes_used; started++) {
         h->lanes[started].h = h;
         if (pthread_create(&h->lanes[started].thread, NULL, lane_main, &h->lanes[started]) != 0)
             break;
     }
-    if (started == LANES) {
+    if (started == h->lanes_used) {
         h->started = true;
         return;
     }
@@ -120,25 +150,27 @@ static void start_lanes(struct multihash *h)
     h->inline_only = true;
 }
 
-/* Hands the filled chunk to the lanes (or hashes it here when they cannot run). */
-static void publish(struct multihash *h)
+/* Hands the filled chunk to the lanes (or processes it here when they cannot run);
+ * returns the sink's failure, if there was one by now. */
+static int publish(struct multihash *h)
 {
     struct slot *s = &h->slots[h->published % SLOTS];
     if (!h->started && !h->inline_only)
         start_lanes(h);
     if (h->inline_only) {
-        hash_lane(h, 0, s->data, h->fill);
-        hash_lane(h, 1, s->data, h->fill);
+        run_all_lanes(h, s->data, h->fill);
         h->fill = 0;
-        return;
+        return h->sink_rc;
     }
     pthread_mutex_lock(&h->lock);
     s->len = h->fill;
-    s->pending = LANES;
+    s->pending = h->lanes_used;
     h->published++;
+    int rc = h->sink_rc;
     pthread_cond_broadcast(&h->changed);
     pthread_mutex_unlock(&h->lock);
     h->fill = 0;
+    return rc;
 }
 
 /* The chunk to fill next, once the lanes are done with it. */
@@ -154,7 +186,7 @@ static struct slot *fill_slot(struct multihash *h)
     return s;
 }
 
-void multihash_update(struct multihash *h, const void *data, size_t len)
+int multihash_update(struct multihash *h, const void *data, size_t len)
 {
     const unsigned char *p = data;
     while (len > 0) {
@@ -164,10 +196,15 @@ void multihash_update(struct multihash *h, const void *data, size_t len)
         h->fill += n;
         p += n;
         len -= n;
-        if (h->fill == SLOT_BYTES)
-            publish(h);
+        if (h->fill == SLOT_BYTES) {
+            int rc = publish(h);
+            if (rc < 0)
+                return rc;
+        }
     }
+    return 0;
 }
+
 static void to_hex(const unsigned char *md, unsigned int n, char *out)
 {
     static const char hex[] = "0123456789abcdef";
@@ -197,25 +234,24 @@ static void stop_lanes(struct multihash *h, bool abandon)
     h->abandoned = abandon;
     pthread_cond_broadcast(&h->changed);
     pthread_mutex_unlock(&h->lock);
-    for (int i = 0; i < LANES; i++)
+    for (int i = 0; i < h->lanes_used; i++)
         pthread_join(h->lanes[i].thread, NULL);
     h->started = false;
 }
 
-void multihash_final(struct multihash *h, struct multihash_hex *out)
+int multihash_final(struct multihash *h, struct multihash_hex *out)
 {
     if (h->started && h->fill > 0)
         publish(h);
     stop_lanes(h, false);
     if (h->fill > 0) { /* the lanes never started, or could not */
-        const unsigned char *rest = h->slots[h->published % SLOTS].data;
-        hash_lane(h, 0, rest, h->fill);
-        hash_lane(h, 1, rest, h->fill);
+        run_all_lanes(h, h->slots[h->published % SLOTS].data, h->fill);
         h->fill = 0;
     }
     final_hex(h->md5, out->md5);
     final_hex(h->sha1, out->sha1);
     final_hex(h->sha256, out->sha256);
+    return h->sink_rc;
 }
 
 void multihash_free(struct multihash *h)

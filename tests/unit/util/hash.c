@@ -10,6 +10,7 @@
 #include "util/hash.h"
 
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 static void test_md5_hex(void **state)
@@ -117,6 +118,98 @@ static void test_multihash_free_without_final(void **state)
     multihash_free(NULL);
 }
 
+/* A sink collecting what it is handed, optionally failing at its n-th call. */
+struct collector {
+    unsigned char *got;
+    size_t len, cap;
+    int calls, fail_at;
+    bool misaligned, short_before_last; /* a broken promise of the sink interface */
+    size_t last_len;
+};
+
+static int collect(void *arg, const void *data, size_t len)
+{
+    struct collector *c = arg;
+    c->calls++;
+    if (c->fail_at && c->calls == c->fail_at)
+        return -5;
+    if ((uintptr_t)data % 4096 != 0)
+        c->misaligned = true;
+    if (c->last_len && c->last_len != MULTIHASH_CHUNK)
+        c->short_before_last = true; /* only the last chunk may be short */
+    c->last_len = len;
+    assert_true(c->len + len <= c->cap);
+    memcpy(c->got + c->len, data, len);
+    c->len += len;
+    return 0;
+}
+
+/* The sink gets every byte once, in order, in aligned whole chunks but the last,
+ * and the digests are unchanged by it. */
+static void test_multihash_sink_gets_the_stream(void **state)
+{
+    size_t len = 3 * MULTIHASH_CHUNK + 777;
+    unsigned char *data = malloc(len);
+    struct collector c = {.got = malloc(len), .cap = len};
+    assert_non_null(data);
+    assert_non_null(c.got);
+    for (size_t i = 0; i < len; i++)
+        data[i] = (unsigned char)(i * 2654435761u >> 13);
+    struct multihash *h = multihash_new_sink(collect, &c);
+    assert_non_null(h);
+    for (size_t off = 0, step = 1000; off < len; off += step, step = step * 7 % 65521 + 1)
+        assert_int_equal(multihash_update(h, data + off, step < len - off ? step : len - off), 0);
+    struct multihash_hex out;
+    assert_int_equal(multihash_final(h, &out), 0);
+    multihash_free(h);
+    assert_int_equal(c.len, len);
+    assert_memory_equal(c.got, data, len);
+    assert_false(c.misaligned);
+    assert_false(c.short_before_last);
+    assert_int_equal(c.calls, 4);
+    expect_digest(EVP_sha256(), data, len, out.sha256);
+    expect_digest(EVP_md5(), data, len, out.md5);
+    free(data);
+    free(c.got);
+}
+
+/* A stream shorter than a chunk reaches the sink at the final, in one piece. */
+static void test_multihash_sink_short_stream(void **state)
+{
+    struct collector c = {.got = malloc(16), .cap = 16};
+    struct multihash *h = multihash_new_sink(collect, &c);
+    assert_non_null(h);
+    assert_int_equal(multihash_update(h, "abc", 3), 0);
+    assert_int_equal(c.calls, 0);
+    struct multihash_hex out;
+    assert_int_equal(multihash_final(h, &out), 0);
+    multihash_free(h);
+    assert_int_equal(c.calls, 1);
+    assert_memory_equal(c.got, "abc", 3);
+    assert_string_equal(out.md5, "900150983cd24fb0d6963f7d28e17f72");
+    free(c.got);
+}
+
+/* The sink's failure comes back from update (on a later chunk) and final, and the
+ * sink is not called again after it. */
+static void test_multihash_sink_failure(void **state)
+{
+    static unsigned char chunk[MULTIHASH_CHUNK];
+    struct collector c = {.got = malloc(sizeof(chunk)), .cap = sizeof(chunk), .fail_at = 2};
+    struct multihash *h = multihash_new_sink(collect, &c);
+    assert_non_null(h);
+    int rc = 0;
+    for (int i = 0; i < 64 && rc == 0; i++)
+        rc = multihash_update(h, chunk, sizeof(chunk));
+    assert_int_equal(rc, -5);
+    struct multihash_hex out;
+    assert_int_equal(multihash_final(h, &out), -5);
+    multihash_free(h);
+    assert_int_equal(c.calls, 2);
+    assert_int_equal(c.len, sizeof(chunk));
+    free(c.got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +218,9 @@ int main(void)
         cmocka_unit_test(test_multihash_million_a),
         cmocka_unit_test(test_multihash_long_stream),
         cmocka_unit_test(test_multihash_free_without_final),
+        cmocka_unit_test(test_multihash_sink_gets_the_stream),
+        cmocka_unit_test(test_multihash_sink_short_stream),
+        cmocka_unit_test(test_multihash_sink_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
