@@ -18,15 +18,16 @@ struct multihash_hex {
 
 /* The stream is handed on in chunks of this size (only the last may be shorter), each
  * starting at a 4096-byte aligned address. */
-#define MULTIHASH_CHUNK (256 * 1024)
+#define MULTIHASH_CHUNK (1024 * 1024)
 
 /** Receives every byte of the stream once, in order, on a thread of its own (or the
  * caller's for a stream shorter than a chunk). Returns 0, or a negative value that
  * ends the calls and is returned by multihash_update and multihash_final. */
 typedef int (*multihash_sink)(void *arg, const void *data, size_t len);
 
-/** NULL on allocation failure. Holds about 1 MiB of buffers whatever the stream's
- * length. One thread updates a context at a time. */
+/** NULL on allocation failure. Holds 8 MiB of buffers whatever the stream's length
+ * (pages are touched as the stream fills them). One thread updates a context at a
+ * time. */
 struct multihash *multihash_new(void);
 struct multihash *multihash_new_sink(multihash_sink sink, void *arg);
 /** Returns 0, or the sink's failure (possibly from an earlier chunk). */

@@ -85,7 +85,7 @@ static void expect_digest(const EVP_MD *md, const unsigned char *data, size_t le
  * hash: the digests must still be those of the bytes in order. */
 static void test_multihash_long_stream(void **state)
 {
-    size_t len = 5 * 1024 * 1024 + 12345;
+    size_t len = 20 * MULTIHASH_CHUNK + 12345;
     unsigned char *data = malloc(len);
     assert_non_null(data);
     uint32_t x = 2463534242u;
