@@ -33,6 +33,7 @@ static const char *const copied_tables[] = {
     "target_types",
     "target_type_ds_types",
     "targets",
+    "target_last_seen",
     "target_attributes",
     "target_filters",
     "target_tags",

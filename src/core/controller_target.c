@@ -11,24 +11,32 @@
 
 /* ---- registration and attributes ---- */
 
-int controller_register(struct store *s, const char *controller_id, const char *address,
-                        struct error *err)
+struct registration {
+    const char *controller_id, *address;
+};
+
+static int register_tx(struct store *s, struct arena *a, void *ctx, struct error *err)
 {
+    const struct registration *r = ctx;
     char token[33];
     auth_random_hex(token, 16);
-    struct arena a;
-    arena_init(&a);
     struct target t = {
-        .controller_id = controller_id,
-        .name = controller_id,
-        .description = arena_sprintf(&a, "Plug and Play target: %s", controller_id),
+        .controller_id = r->controller_id,
+        .name = r->controller_id,
+        .description = arena_sprintf(a, "Plug and Play target: %s", r->controller_id),
         .security_token = token,
-        .address = address,
+        .address = r->address,
         .update_status = TARGET_STATUS_REGISTERED,
         .request_attributes = true,
     };
-    int rc = store_target_create(s, &t, controller_id, err);
-    arena_free(&a);
+    return store_target_create(s, &t, r->controller_id, err);
+}
+
+int controller_register(struct store *s, const char *controller_id, const char *address,
+                        struct error *err)
+{
+    struct registration r = {controller_id, address};
+    int rc = store_transaction(s, register_tx, &r, err);
     return rc == -ERR_EXISTS ? 0 : rc;
 }
 

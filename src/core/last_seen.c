@@ -11,6 +11,7 @@
 
 /* An open-addressing table of records keyed by target id (0 marks a free slot: ids
  * start at 1); a record is one 64-byte cache line. */
+_Static_assert(sizeof(struct last_seen) == 64, "a last-seen record is one cache line");
 struct table {
     struct last_seen *slots;
     size_t cap, used;
@@ -18,7 +19,7 @@ struct table {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct table buffer;
-static atomic_bool first_contact;
+static atomic_bool first_contact_waiting;
 
 /* Fibonacci hashing: the product's top bits spread consecutive ids over the table. */
 static size_t slot_of(const struct table *t, int64_t id)
@@ -36,8 +37,11 @@ static void put(struct table *t, const struct last_seen *rec)
     if (slot->target_id == 0) {
         t->used++;
         *slot = *rec;
-    } else if (rec->at_ms >= slot->at_ms) {
-        *slot = *rec;
+    } else {
+        bool first_contact = slot->first_contact || rec->first_contact;
+        if (rec->at_ms >= slot->at_ms)
+            *slot = *rec;
+        slot->first_contact = first_contact;
     }
 }
 
@@ -62,15 +66,20 @@ static bool grow(struct table *t)
     return true;
 }
 
+static void record(const struct last_seen *rec)
+{
+    pthread_mutex_lock(&lock);
+    if ((buffer.used + 1) * 4 <= buffer.cap * 3 || grow(&buffer))
+        put(&buffer, rec);
+    pthread_mutex_unlock(&lock);
+}
+
 void last_seen_record(int64_t target_id, int64_t at_ms, const char *address)
 {
     struct last_seen rec = {.target_id = target_id, .at_ms = at_ms};
     if (address)
         snprintf(rec.address, sizeof(rec.address), "%s", address);
-    pthread_mutex_lock(&lock);
-    if ((buffer.used + 1) * 4 <= buffer.cap * 3 || grow(&buffer))
-        put(&buffer, &rec);
-    pthread_mutex_unlock(&lock);
+    record(&rec);
 }
 
 /* Takes the buffered records out, leaving an empty buffer behind. It starts small
@@ -93,19 +102,26 @@ static int by_target_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void last_seen_first_contact(void)
+void last_seen_first_contact(int64_t target_id)
 {
-    atomic_store(&first_contact, true);
+    pthread_mutex_lock(&lock);
+    if (buffer.cap > 0) {
+        struct last_seen *slot = &buffer.slots[slot_of(&buffer, target_id)];
+        if (slot->target_id == target_id)
+            slot->first_contact = true;
+    }
+    pthread_mutex_unlock(&lock);
+    atomic_store(&first_contact_waiting, true);
 }
 
 bool last_seen_first_contact_waiting(void)
 {
-    return atomic_load(&first_contact);
+    return atomic_load(&first_contact_waiting);
 }
 
 int last_seen_flush(struct store *s)
 {
-    atomic_store(&first_contact, false); /* before taking: a later one waits for the next */
+    atomic_store(&first_contact_waiting, false); /* before taking: a later one waits for the next */
     struct table taken = take_all();
     if (taken.used == 0) {
         free(taken.slots);
@@ -115,8 +131,8 @@ int last_seen_flush(struct store *s)
     for (size_t i = 0; i < taken.cap; i++)
         if (taken.slots[i].target_id != 0)
             taken.slots[n++] = taken.slots[i];
-    /* In id order the updates walk the targets table page by page: each page is read
-     * and written once per flush instead of once per target (hash order). */
+    /* In id order the updates walk the last-seen table page by page: each page is
+     * read and written once per flush instead of once per target (hash order). */
     qsort(taken.slots, n, sizeof(*taken.slots), by_target_id);
     struct error err;
     int rc = store_controller_touch(s, taken.slots, n, &err);
@@ -124,8 +140,7 @@ int last_seen_flush(struct store *s)
         log_warn("last-seen flush of %zu targets failed, kept for the next try: %s", n,
                  err.message);
         for (size_t i = 0; i < n; i++)
-            last_seen_record(taken.slots[i].target_id, taken.slots[i].at_ms,
-                             taken.slots[i].address);
+            record(&taken.slots[i]);
     }
     free(taken.slots);
     return rc < 0 ? rc : (int)n;

@@ -71,32 +71,56 @@ int store_controller_view(struct store *s, const char *controller_id, struct are
     return rc;
 }
 
+/* Runs sql with ?1 = the record's target id, ?2 = its time, ?3 = its address. */
+static int run_record(struct store *s, const char *sql, const struct last_seen *item,
+                      struct error *err)
+{
+    struct db_stmt *st = db_prepare(s->db, sql, err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_int(st, 1, item->target_id);
+    db_bind_int(st, 2, item->at_ms);
+    db_bind_text(st, 3, item->address[0] ? item->address : NULL);
+    return db_run(st, err);
+}
+
+/* A newer record replaces time and address; an older one (another server's buffer,
+ * flushed late) changes nothing. A target's first record inserts its row, unless the
+ * target was deleted since it polled. */
+static int touch_one(struct store *s, const struct last_seen *item, struct error *err)
+{
+    int rc = run_record(s,
+                        "UPDATE target_last_seen SET last_request_at = CASE"
+                        " WHEN last_request_at > ?2 THEN last_request_at ELSE ?2 END,"
+                        " address = CASE WHEN last_request_at > ?2 THEN address"
+                        " ELSE COALESCE(?3, address) END WHERE target_id = ?1",
+                        item, err);
+    if (rc == 0 && db_changes(s->db) == 0)
+        rc = run_record(s,
+                        "INSERT INTO target_last_seen (target_id, last_request_at, address)"
+                        " SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM targets WHERE id = ?1)",
+                        item, err);
+    if (rc < 0 || !item->first_contact)
+        return rc;
+    struct db_stmt *st = db_prepare(s->db,
+                                    "UPDATE targets SET update_status = 'registered',"
+                                    " last_modified_at = ?1 WHERE id = ?2"
+                                    " AND update_status = 'unknown'",
+                                    err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_int(st, 1, item->at_ms);
+    db_bind_int(st, 2, item->target_id);
+    return db_run(st, err);
+}
+
 static int touch(struct store *s, const struct last_seen *items, size_t n, struct error *err)
 {
     int rc = store_begin(s, err);
     if (rc < 0)
         return rc;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        struct db_stmt *st =
-            db_prepare(s->db,
-                       "UPDATE targets SET last_request_at = CASE WHEN last_request_at > ?1"
-                       " THEN last_request_at ELSE ?1 END,"
-                       " address = CASE WHEN last_request_at > ?1 THEN address"
-                       " ELSE COALESCE(?2, address) END,"
-                       " last_modified_at = CASE WHEN update_status = 'unknown' THEN ?1"
-                       " ELSE last_modified_at END,"
-                       " update_status = CASE WHEN update_status = 'unknown' THEN 'registered'"
-                       " ELSE update_status END WHERE id = ?3",
-                       err);
-        if (!st) {
-            rc = -ERR_INTERNAL;
-            break;
-        }
-        db_bind_int(st, 1, items[i].at_ms);
-        db_bind_text(st, 2, items[i].address[0] ? items[i].address : NULL);
-        db_bind_int(st, 3, items[i].target_id);
-        rc = db_run(st, err);
-    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = touch_one(s, &items[i], err);
     if (rc < 0) {
         store_rollback(s);
         return rc;
@@ -246,19 +270,19 @@ int store_controller_messages(struct store *s, int64_t action_id, int64_t limit,
                               const char ***items, size_t *count, struct error *err)
 {
     /* The string elements of the stored JSON arrays; the JSON functions differ. */
-    struct db_stmt *st = db_prepare(
-        s->db,
-        db_dialect(s->db) == DB_POSTGRES
-            ? "SELECT j.elem #>> '{}' FROM action_statuses s,"
-              " json_array_elements(s.messages::json) WITH ORDINALITY AS j(elem, id)"
-              " WHERE s.action_id = ? AND json_typeof(j.elem) = 'string'"
-              " AND LOWER(j.elem #>> '{}') NOT LIKE 'update server: %'"
-              " ORDER BY s.id DESC, j.id LIMIT ?"
-            : "SELECT j.value FROM action_statuses s, json_each(s.messages) j"
-              " WHERE s.action_id = ? AND j.type = 'text'"
-              " AND LOWER(j.value) NOT LIKE 'update server: %'"
-              " ORDER BY s.id DESC, j.id LIMIT ?",
-        err);
+    struct db_stmt *st =
+        db_prepare(s->db,
+                   db_dialect(s->db) == DB_POSTGRES
+                       ? "SELECT j.elem #>> '{}' FROM action_statuses s,"
+                         " json_array_elements(s.messages::json) WITH ORDINALITY AS j(elem, id)"
+                         " WHERE s.action_id = ? AND json_typeof(j.elem) = 'string'"
+                         " AND LOWER(j.elem #>> '{}') NOT LIKE 'update server: %'"
+                         " ORDER BY s.id DESC, j.id LIMIT ?"
+                       : "SELECT j.value FROM action_statuses s, json_each(s.messages) j"
+                         " WHERE s.action_id = ? AND j.type = 'text'"
+                         " AND LOWER(j.value) NOT LIKE 'update server: %'"
+                         " ORDER BY s.id DESC, j.id LIMIT ?",
+                   err);
     if (!st)
         return -ERR_INTERNAL;
     db_bind_int(st, 1, action_id);

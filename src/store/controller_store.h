@@ -29,11 +29,12 @@ int store_controller_view(struct store *s, const char *controller_id, struct are
  * IP in canonical form (inet_ntop: at most 39 characters for IPv6). */
 struct last_seen {
     int64_t target_id, at_ms;
-    char address[48];
+    char address[47];   /* a canonical IPv4 or IPv6 address, or "" */
+    bool first_contact; /* the target was `unknown` when it polled */
 };
 /** Writes a batch of last-seen records in one transaction (never moving a time
  * backwards, nor replacing the address of a newer poll: several servers flush their
- * buffers independently). A target that polled for the first time turns from unknown to
+ * buffers independently). A record marked first_contact turns its target from unknown to
  * registered here (reference e.2), so that even a device's first poll writes
  * nothing itself. */
 int store_controller_touch(struct store *s, const struct last_seen *items, size_t n,

@@ -276,6 +276,19 @@ static const char *const migrations[] = {
     "CREATE TABLE scheduler_lease ("
     "  name TEXT PRIMARY KEY, holder TEXT, expires_at BIGINT NOT NULL);"
     "INSERT INTO scheduler_lease (name, holder, expires_at) VALUES ('tick', NULL, 0);",
+
+    /* 11: when and from where each target was last seen, apart from the wide targets
+     * row: the last-seen flush rewrites every polling target's row every interval, and
+     * in a narrow table that is a few bytes per target instead of the whole row (with
+     * a million targets, ~40 MB of pages per flush instead of ~200 MB). */
+    "CREATE TABLE target_last_seen ("
+    "  target_id BIGINT PRIMARY KEY REFERENCES targets(id) ON DELETE CASCADE,"
+    "  last_request_at BIGINT, address TEXT);"
+    "INSERT INTO target_last_seen (target_id, last_request_at, address)"
+    "  SELECT id, last_request_at, address FROM targets"
+    "  WHERE last_request_at IS NOT NULL OR address IS NOT NULL;"
+    "ALTER TABLE targets DROP COLUMN last_request_at;"
+    "ALTER TABLE targets DROP COLUMN address;",
 };
 
 const char *const *migrations_pg(int *count)

@@ -11,10 +11,16 @@
 #define TARGET_TYPE_KEY "(SELECT tt.type_key FROM target_types tt WHERE tt.id = t.target_type_id)"
 #define TARGET_TYPE_NAME "(SELECT tt.name FROM target_types tt WHERE tt.id = t.target_type_id)"
 
+/* When and from where the target was last seen (store_controller_touch), kept apart
+ * from the wide targets row. */
+#define TARGET_ADDRESS "(SELECT ls.address FROM target_last_seen ls WHERE ls.target_id = t.id)"
+#define TARGET_LAST_REQUEST_AT                                                                     \
+    "(SELECT ls.last_request_at FROM target_last_seen ls WHERE ls.target_id = t.id)"
+
 #define TARGET_COLUMNS                                                                             \
-    "t.id, t.controller_id, t.name, t.description, t.security_token, t.address,"                   \
+    "t.id, t.controller_id, t.name, t.description, t.security_token, " TARGET_ADDRESS ","          \
     " t.update_status, t.request_attributes, t.assigned_ds_id, t.installed_ds_id,"                 \
-    " t.installed_at, t.last_request_at, t.target_type_id, t.created_at, t.created_by,"            \
+    " t.installed_at, " TARGET_LAST_REQUEST_AT ", t.target_type_id, t.created_at, t.created_by,"   \
     " t.last_modified_at, t.last_modified_by, t.auto_confirm_active,"                              \
     " " TARGET_TYPE_NAME
 
@@ -28,9 +34,9 @@ static const struct sort_field target_sort_fields[] = {
     {"createdBy", "t.created_by"},
     {"lastModifiedAt", "t.last_modified_at"},
     {"lastModifiedBy", "t.last_modified_by"},
-    {"lastControllerRequestAt", "t.last_request_at"},
-    {"address", "t.address"},
-    {"ipAddress", "t.address"},
+    {"lastControllerRequestAt", TARGET_LAST_REQUEST_AT},
+    {"address", TARGET_ADDRESS},
+    {"ipAddress", TARGET_ADDRESS},
     {NULL, NULL},
 };
 
@@ -52,7 +58,7 @@ static const struct filter_field target_filter_fields[] = {
     {"name", FILTER_TEXT, "t.name", NULL},
     {"description", FILTER_TEXT, "t.description", NULL},
     {"updatestatus", FILTER_TEXT, "t.update_status", NULL},
-    {"ipaddress", FILTER_TEXT, "t.address", NULL},
+    {"ipaddress", FILTER_TEXT, TARGET_ADDRESS, NULL},
     {"attribute", FILTER_MAP, "t.id", &filter_target_attributes},
     {"tag", FILTER_MAP, "t.id", &target_tags_map},
     {"tag.name", FILTER_MAP, "t.id", &target_tags_map},
@@ -65,7 +71,7 @@ static const struct filter_field target_filter_fields[] = {
      "(SELECT d.name FROM distribution_sets d WHERE d.id = t.installed_ds_id)", NULL},
     {"installedds.version", FILTER_TEXT,
      "(SELECT d.version FROM distribution_sets d WHERE d.id = t.installed_ds_id)", NULL},
-    {"lastcontrollerrequestat", FILTER_INT, "t.last_request_at", NULL},
+    {"lastcontrollerrequestat", FILTER_INT, TARGET_LAST_REQUEST_AT, NULL},
     /* failedrollout==<id>: targets whose action of that rollout failed (rollout retry) */
     {"failedrollout", FILTER_MAP, "t.id", &failed_rollout_map},
     {"createdat", FILTER_INT, "t.created_at", NULL},
@@ -106,13 +112,30 @@ static void read_target(struct db_stmt *st, struct arena *a, struct target *t)
     t->target_type_name = arena_strdup(a, db_col_text(st, 18));
 }
 
+/* Sets the address a target was created or updated with (a device's own polls
+ * replace it with the address they come from). */
+static int set_address(struct store *s, int64_t target_id, const char *address, struct error *err)
+{
+    struct db_stmt *st =
+        db_prepare(s->db,
+                   "INSERT INTO target_last_seen (target_id, address) VALUES (?, ?)"
+                   " ON CONFLICT (target_id) DO UPDATE SET address = excluded.address",
+                   err);
+    if (!st)
+        return -ERR_INTERNAL;
+    db_bind_int(st, 1, target_id);
+    db_bind_text(st, 2, address);
+    return db_run(st, err);
+}
+
+/* Runs inside the caller's transaction. */
 int store_target_create(struct store *s, struct target *t, const char *actor, struct error *err)
 {
     struct db_stmt *st = db_prepare(
         s->db,
-        "INSERT INTO targets (controller_id, name, description, security_token, address,"
+        "INSERT INTO targets (controller_id, name, description, security_token,"
         " update_status, request_attributes, created_at, created_by, last_modified_at,"
-        " last_modified_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?9) RETURNING id",
+        " last_modified_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, ?8) RETURNING id",
         err);
     if (!st)
         return -ERR_INTERNAL;
@@ -121,11 +144,10 @@ int store_target_create(struct store *s, struct target *t, const char *actor, st
     db_bind_text(st, 2, t->name);
     db_bind_text(st, 3, t->description);
     db_bind_text(st, 4, t->security_token);
-    db_bind_text(st, 5, t->address);
-    db_bind_text(st, 6, t->update_status ? t->update_status : TARGET_STATUS_UNKNOWN);
-    db_bind_int(st, 7, t->request_attributes);
-    db_bind_int(st, 8, now);
-    db_bind_text(st, 9, actor);
+    db_bind_text(st, 5, t->update_status ? t->update_status : TARGET_STATUS_UNKNOWN);
+    db_bind_int(st, 6, t->request_attributes);
+    db_bind_int(st, 7, now);
+    db_bind_text(st, 8, actor);
     int rc = db_step(st, err);
     if (rc == DB_ROW) {
         t->id = db_col_int(st, 0);
@@ -135,6 +157,8 @@ int store_target_create(struct store *s, struct target *t, const char *actor, st
                 "Target with controllerId %s already exists", t->controller_id);
     }
     db_done(st);
+    if (rc == 0 && t->address)
+        rc = set_address(s, t->id, t->address, err);
     if (rc == 0) {
         t->audit = (struct audit){now, now, actor, actor};
         if (!t->update_status)
@@ -188,7 +212,7 @@ int store_target_update(struct store *s, const struct target *t, const char *act
 {
     struct db_stmt *st = db_prepare(
         s->db,
-        "UPDATE targets SET name = ?, description = ?, security_token = ?, address = ?,"
+        "UPDATE targets SET name = ?, description = ?, security_token = ?,"
         " request_attributes = ?, last_modified_at = ?, last_modified_by = ? WHERE id = ?",
         err);
     if (!st)
@@ -196,12 +220,12 @@ int store_target_update(struct store *s, const struct target *t, const char *act
     db_bind_text(st, 1, t->name);
     db_bind_text(st, 2, t->description);
     db_bind_text(st, 3, t->security_token);
-    db_bind_text(st, 4, t->address);
-    db_bind_int(st, 5, t->request_attributes);
-    db_bind_int(st, 6, time_now_ms());
-    db_bind_text(st, 7, actor);
-    db_bind_int(st, 8, t->id);
-    return db_run(st, err);
+    db_bind_int(st, 4, t->request_attributes);
+    db_bind_int(st, 5, time_now_ms());
+    db_bind_text(st, 6, actor);
+    db_bind_int(st, 7, t->id);
+    int rc = db_run(st, err);
+    return rc < 0 ? rc : set_address(s, t->id, t->address, err);
 }
 
 int store_target_set_state(struct store *s, int64_t target_id, const char *update_status,

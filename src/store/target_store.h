@@ -5,14 +5,16 @@
 #include "store/store.h"
 
 /** Inserts t (controller_id, name, description, security_token, address,
- * request_attributes, update_status) and sets t->id. ERR_EXISTS on a duplicate id. */
+ * request_attributes, update_status) and sets t->id. ERR_EXISTS on a duplicate id.
+ * Writes two tables: call it inside a transaction. */
 int store_target_create(struct store *s, struct target *t, const char *actor, struct error *err);
 /** ERR_NOT_FOUND when no target has this controllerId. */
 int store_target_get(struct store *s, const char *controller_id, struct arena *a,
                      struct target *out, struct error *err);
 int store_target_get_by_id(struct store *s, int64_t id, struct arena *a, struct target *out,
                            struct error *err);
-/** Writes name, description, security_token, address, request_attributes of t. */
+/** Writes name, description, security_token, address, request_attributes of t
+ * (two tables: inside a transaction). */
 int store_target_update(struct store *s, const struct target *t, const char *actor,
                         struct error *err);
 /** Sets update status and assigned/installed sets (-1 = NULL); installed_at when >= 0. */

@@ -82,6 +82,19 @@ static inline int64_t fx_target(struct fixture *f, const char *controller_id)
     return t.id;
 }
 
+/* A target created through the Management API that has not polled yet. */
+static inline int64_t fx_unknown_target(struct fixture *f, const char *controller_id)
+{
+    struct target t = {.controller_id = controller_id,
+                       .name = controller_id,
+                       .security_token = "token",
+                       .request_attributes = true};
+    struct error e;
+    assert_int_equal(store_target_create(f->s, &t, "tester", &e), 0);
+    assert_string_equal(t.update_status, TARGET_STATUS_UNKNOWN);
+    return t.id;
+}
+
 static inline struct target fx_get_target(struct fixture *f, int64_t id)
 {
     struct target t;

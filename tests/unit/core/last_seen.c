@@ -85,7 +85,7 @@ static void test_failed_flush_keeps_records(void **state)
 {
     struct fixture *f = *state;
     int64_t t1 = fx_target(f, "dev1"), t2 = fx_target(f, "dev2");
-    fx_exec(f, "CREATE TRIGGER no_touch BEFORE UPDATE ON targets"
+    fx_exec(f, "CREATE TRIGGER no_touch BEFORE INSERT ON target_last_seen"
                " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
     last_seen_record(t1, 5000, "http://a");
     last_seen_record(t2, 6000, "http://b");
@@ -160,14 +160,20 @@ static void test_concurrent_records(void **state)
 static void test_first_contact_waits_until_flushed(void **state)
 {
     struct fixture *f = *state;
-    int64_t t = fx_target(f, "dev");
+    int64_t t = fx_unknown_target(f, "dev");
     assert_false(last_seen_first_contact_waiting());
     last_seen_record(t, 100, NULL);
     assert_false(last_seen_first_contact_waiting()); /* a repeat poll is no hurry */
-    last_seen_first_contact();
+    assert_int_equal(last_seen_flush(f->s), 1);
+    assert_string_equal(fx_get_target(f, t).update_status, TARGET_STATUS_UNKNOWN);
+    last_seen_record(t, 200, NULL);
+    last_seen_first_contact(t);
     assert_true(last_seen_first_contact_waiting());
+    last_seen_record(t, 300, NULL); /* a later poll keeps the mark */
     assert_int_equal(last_seen_flush(f->s), 1);
     assert_false(last_seen_first_contact_waiting());
+    assert_string_equal(fx_get_target(f, t).update_status, TARGET_STATUS_REGISTERED);
+    assert_seen(f, t, 300, NULL);
 }
 
 /* The buffer is reused between intervals: after a big interval and a small one the

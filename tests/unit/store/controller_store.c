@@ -204,6 +204,20 @@ static void test_touch(void **state)
     assert_string_equal(fx_get_target(f, t1).address, "http://5.5.5.5");
 }
 
+/* A target deleted between its poll and the flush is skipped; the rest is written. */
+static void test_touch_skips_deleted_targets(void **state)
+{
+    struct fixture *f = *state;
+    int64_t gone = fx_target(f, "gone"), kept = fx_unknown_target(f, "kept");
+    struct error e;
+    assert_int_equal(store_target_delete(f->s, "gone", &e), 0);
+    struct last_seen items[2] = {{.target_id = gone, .at_ms = 10, .first_contact = true},
+                                 {.target_id = kept, .at_ms = 20, .first_contact = true}};
+    assert_int_equal(store_controller_touch(f->s, items, 2, &e), 0);
+    assert_int_equal(fx_get_target(f, kept).last_request_at, 20);
+    assert_string_equal(fx_get_target(f, kept).update_status, TARGET_STATUS_REGISTERED);
+}
+
 static void test_touch_registers_first_pollers(void **state)
 {
     struct fixture *f = *state;
@@ -211,9 +225,14 @@ static void test_touch_registers_first_pollers(void **state)
     struct error e;
     assert_int_equal(store_target_create(f->s, &t, "tester", &e), 0);
     assert_string_equal(fx_get_target(f, t.id).update_status, TARGET_STATUS_UNKNOWN);
-    struct last_seen seen = {.target_id = t.id, .at_ms = 5000};
+    /* a record not marked as a first contact leaves the status alone */
+    struct last_seen seen = {.target_id = t.id, .at_ms = 4000};
+    assert_int_equal(store_controller_touch(f->s, &seen, 1, &e), 0);
+    assert_string_equal(fx_get_target(f, t.id).update_status, TARGET_STATUS_UNKNOWN);
+    seen = (struct last_seen){.target_id = t.id, .at_ms = 5000, .first_contact = true};
     assert_int_equal(store_controller_touch(f->s, &seen, 1, &e), 0);
     assert_string_equal(fx_get_target(f, t.id).update_status, TARGET_STATUS_REGISTERED);
+    assert_int_equal(fx_get_target(f, t.id).last_request_at, 5000);
     /* only unknown targets change */
     int64_t ds = fx_ds(f, "rel");
     assert_int_equal(store_target_set_state(f->s, t.id, TARGET_STATUS_PENDING, ds, -1, -1, &e), 0);
@@ -434,6 +453,7 @@ int main(void)
         T(test_view_installed_action),
         T(test_touch),
         T(test_touch_registers_first_pollers),
+        T(test_touch_skips_deleted_targets),
         T(test_request_attributes),
         T(test_attributes),
         T(test_auto_confirm),

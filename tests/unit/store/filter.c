@@ -29,8 +29,9 @@ static int setup(void **state)
         store_controller_attributes(f->s, alpha, ATTRIBUTES_MERGE, &serial, 1, &total, &e), 0);
     assert_int_equal(
         store_controller_attributes(f->s, gamma, ATTRIBUTES_MERGE, &hw_c3, 1, &total, &e), 0);
-    fx_exec(f, "UPDATE targets SET name = 'Gamma Ray', last_request_at = 5000 WHERE controller_id "
-               "= 'gamma'");
+    fx_exec(f, "UPDATE targets SET name = 'Gamma Ray' WHERE controller_id = 'gamma'");
+    fx_exec(f, "INSERT INTO target_last_seen (target_id, last_request_at)"
+               " SELECT id, 5000 FROM targets WHERE controller_id = 'gamma'");
     fx_assign(f, "alpha", fx_ds(f, "fw"));
     return 0;
 }
@@ -167,7 +168,7 @@ static void test_page_totals(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(page_total(f, 0, 2, NULL, &n), 3); /* a full page: counted */
     assert_int_equal(n, 2);
-    assert_int_equal(page_total(f, 0, 3, NULL, &n), 3); /* full, and exactly all */
+    assert_int_equal(page_total(f, 0, 3, NULL, &n), 3);  /* full, and exactly all */
     assert_int_equal(page_total(f, 10, 5, NULL, &n), 3); /* past the end: counted */
     assert_int_equal(n, 0);
     assert_int_equal(page_total(f, 0, 50, "controllerId==nobody", &n), 0);
