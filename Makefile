@@ -10,7 +10,7 @@ BUILD_DEPS := build-essential cmake pkg-config libmicrohttpd-dev libjson-c-dev l
               libpq-dev libssl-dev libsodium-dev libinih-dev libcurl4-openssl-dev
 TEST_DEPS := libcmocka-dev python3-pytest python3-requests wrk curl \
              swupdate cpio rauc squashfs-tools openssl postgresql haproxy nginx gnuplot-nox awscli
-BENCH_DEPS := python3-requests nginx wrk gnuplot-nox curl
+BENCH_DEPS := python3-requests nginx wrk gnuplot-nox curl postgresql
 # `make bench BENCH_ARGS=--quick` (or --smoke --out DIR, --only P1,P4)
 BENCH_ARGS ?=
 

@@ -16,6 +16,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import threading
 import time
 
@@ -34,6 +35,15 @@ def raise_fd_limit():
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def postgres_module():
+    """The e2e suite's throwaway PostgreSQL (tests/e2e/pg.py)."""
+    e2e = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e")
+    if e2e not in sys.path:
+        sys.path.append(e2e)
+    import pg
+    return pg
 
 
 def free_port():

@@ -190,9 +190,9 @@ def p5(b):
                 ratio)], raw
 
 
-def p6(b):
-    n = b.m["big"]
-    fleet = b.fleet("big", n)
+def rollout_over_fleet(fleet, n):
+    """Creates a rollout over every target (10 %/90 % groups) until `ready`, then starts
+    it. Returns (total, create, start seconds, raw)."""
     ds, _, _ = fleet.make_ds()
     t0 = time.perf_counter()
     body = fleet.mgmt("POST", "/rollouts", json={
@@ -210,11 +210,44 @@ def p6(b):
     t2 = time.perf_counter()
     if body["totalTargets"] != n:
         raise RuntimeError(f"rollout covers {body['totalTargets']} of {n} targets")
-    total = t2 - t0
     raw = {"create_s": t1 - t0, "start_s": t2 - t1, "status_after_start": started and started.get("status")}
-    return [row("P6", f"create + start a rollout over {n:,} targets (10 %/90 % groups)",
-                f"{total:.2f} s (create {t1 - t0:.2f} s, start {t2 - t1:.2f} s)", "—", None,
-                "< 10 s", "<", 10, total)], raw
+    return t2 - t0, t1 - t0, t2 - t1, raw
+
+
+def p6(b):
+    n = b.m["big"]
+    measure = f"create + start a rollout over {n:,} targets (10 %/90 % groups)"
+    total, create, start, raw = rollout_over_fleet(b.fleet("big", n), n)
+    rows = [row("P6", measure + ", SQLite", f"{total:.2f} s (create {create:.2f} s, start {start:.2f} s)",
+                "—", None, "< 10 s", "<", 10, total)]
+    pg_row, raw["postgresql"] = p6_postgresql(b, n, measure + ", PostgreSQL")
+    return rows + [pg_row], raw
+
+
+def p6_postgresql(b, n, measure):
+    """P6 on a throwaway PostgreSQL (the e2e suite's, on this machine, fsync on); the
+    fleet is registered through the Management API as on SQLite."""
+    try:
+        pg = h.postgres_module().Postgres()
+    except (AssertionError, ImportError, KeyError) as e:  # no server binaries / postgres user
+        return not_measured("P6", measure, "< 20 s", f"no PostgreSQL server: {e}"), {}
+    fleet = None
+    try:
+        pg.init(port=h.free_port()).start()
+        fleet = h.Falconet(b.binary, b.tmp, "p6-pg", env={"FALCONET_DATABASE_URL": pg.create_database()})
+        fleet.start()
+        t0 = time.perf_counter()
+        fleet.register(n)
+        registered_s = time.perf_counter() - t0
+        total, create, start, raw = rollout_over_fleet(fleet, n)
+    finally:
+        if fleet:
+            b.discard(fleet)
+        pg.cleanup()
+    raw["register_s"] = registered_s
+    text = (f"{total:.2f} s (create {create:.2f} s, start {start:.2f} s; "
+            f"registering the fleet: {registered_s:.0f} s)")
+    return row("P6", measure, text, "—", None, "< 20 s", "<", 20, total), raw
 
 
 def p7(b):

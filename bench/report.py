@@ -34,7 +34,9 @@ METHOD = """\
   Python's hashlib (OpenSSL) updating MD5, SHA-1 and SHA-256 per 1 MiB chunk over the same file
   (median of {hash} passes). The artifact's size and hashes are checked against that pass.
 - **P6**: `POST /rest/v1/rollouts` (two groups, 10 % / 90 %, filter over every target) until
-  `ready`, then `POST …/start`, on the large fleet after P2's polls.
+  `ready`, then `POST …/start`, on the large fleet after P2's polls; then the same on a
+  fresh server over a throwaway PostgreSQL 15 on the same machine (fsync on, loopback TCP),
+  its fleet registered through the Management API first.
 - **P7**: VmRSS of a fresh server with an empty database 1 s after start; of the large-fleet
   server after the polling loads; and with {conns:,} keep-alive connections open, each having
   answered one DDI poll.

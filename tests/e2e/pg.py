@@ -8,6 +8,7 @@ as the user `falconet` with a password, so the tests also see that the password 
 reaches a log. The cluster uses the C locale: text sorts bytewise, as in SQLite.
 
 The binaries come from FALCONET_PG_BINDIR, else the newest /usr/lib/postgresql/*/bin.
+The benchmark harness (bench/measures.py, P6 on PostgreSQL) uses it as well.
 """
 
 import glob
@@ -17,8 +18,6 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-
-from falconet_e2e import free_port
 
 USER = "falconet"
 
@@ -60,7 +59,8 @@ class Postgres:
                                  + r.stdout.decode(errors="replace") + self.log_tail())
         return r
 
-    def init(self):
+    def init(self, port=None):
+        """initdb; the server will listen on port (default: a free one)."""
         pwfile = os.path.join(self.dir, "pwfile")
         with open(pwfile, "w") as f:
             f.write(self.password + "\n")
@@ -70,7 +70,10 @@ class Postgres:
                   "--auth-local=trust", "--auth-host=scram-sha-256",
                   "-E", "UTF8", "--locale=C", "--no-sync")
         os.unlink(pwfile)
-        self.port = free_port()
+        if port is None:
+            from falconet_e2e import free_port  # imported here: the bench has no pytest
+            port = free_port()
+        self.port = port
         return self
 
     def start(self):
