@@ -184,8 +184,8 @@ static struct blob_writer *fs_put_begin(struct blob_store *base, struct error *e
     auth_random_hex(name, 16);
     snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/tmp/%s", bs->dir, name);
     w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (w->fd >=
-        0) { /* the lock marks the upload as in progress for servers sharing the directory */
+    /* The lock marks the upload as in progress for servers sharing the directory. */
+    if (w->fd >= 0) {
         flock(w->fd, LOCK_EX | LOCK_NB);
         int flags = fcntl(w->fd, F_GETFL);
         w->direct = flags >= 0 && fcntl(w->fd, F_SETFL, flags | O_DIRECT) == 0;
