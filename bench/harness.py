@@ -7,6 +7,7 @@ the RSS / connection helpers the memory figures need.
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import random
@@ -16,7 +17,6 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 
@@ -38,12 +38,13 @@ def raise_fd_limit():
 
 
 def postgres_module():
-    """The e2e suite's throwaway PostgreSQL (tests/e2e/pg.py)."""
-    e2e = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e")
-    if e2e not in sys.path:
-        sys.path.append(e2e)
-    import pg
-    return pg
+    """The e2e suite's throwaway PostgreSQL (tests/e2e/pg.py), loaded by its path so that
+    no installed module of the same name is taken instead."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e", "pg.py")
+    spec = importlib.util.spec_from_file_location("falconet_e2e_pg", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port():

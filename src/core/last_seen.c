@@ -66,17 +66,21 @@ static bool grow(struct table *t)
     return true;
 }
 
+/* The record and its first-contact mark go in under one lock: a flush in between
+ * would otherwise write the record without the mark. */
 static void record(const struct last_seen *rec)
 {
     pthread_mutex_lock(&lock);
     if ((buffer.used + 1) * 4 <= buffer.cap * 3 || grow(&buffer))
         put(&buffer, rec);
     pthread_mutex_unlock(&lock);
+    if (rec->first_contact)
+        atomic_store(&first_contact_waiting, true);
 }
 
-void last_seen_record(int64_t target_id, int64_t at_ms, const char *address)
+void last_seen_record(int64_t target_id, int64_t at_ms, const char *address, bool first_contact)
 {
-    struct last_seen rec = {.target_id = target_id, .at_ms = at_ms};
+    struct last_seen rec = {.target_id = target_id, .at_ms = at_ms, .first_contact = first_contact};
     if (address)
         snprintf(rec.address, sizeof(rec.address), "%s", address);
     record(&rec);
@@ -100,18 +104,6 @@ static int by_target_id(const void *a, const void *b)
     int64_t x = ((const struct last_seen *)a)->target_id;
     int64_t y = ((const struct last_seen *)b)->target_id;
     return (x > y) - (x < y);
-}
-
-void last_seen_first_contact(int64_t target_id)
-{
-    pthread_mutex_lock(&lock);
-    if (buffer.cap > 0) {
-        struct last_seen *slot = &buffer.slots[slot_of(&buffer, target_id)];
-        if (slot->target_id == target_id)
-            slot->first_contact = true;
-    }
-    pthread_mutex_unlock(&lock);
-    atomic_store(&first_contact_waiting, true);
 }
 
 bool last_seen_first_contact_waiting(void)

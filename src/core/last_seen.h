@@ -15,13 +15,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/** Records a request of target_id at at_ms from address (may be NULL). Never fails:
- * when memory runs out the record is dropped (the next poll records it again). */
-void last_seen_record(int64_t target_id, int64_t at_ms, const char *address);
-/** Marks the record just made for target_id as a device's first contact (the target
- * is still `unknown`): the flush turns it `registered`, and the scheduler flushes at
- * its next tick instead of waiting for the flush interval, as in hawkBit. */
-void last_seen_first_contact(int64_t target_id);
+/** Records a request of target_id at at_ms from address (may be NULL). first_contact:
+ * the target is still `unknown`; the flush turns it `registered`, and the scheduler
+ * flushes at its next tick instead of waiting for the flush interval, as in hawkBit.
+ * Never fails: when memory runs out the record is dropped (the next poll records it
+ * again). */
+void last_seen_record(int64_t target_id, int64_t at_ms, const char *address, bool first_contact);
 /** Whether a first contact waits in the buffer (cleared by the flush). */
 bool last_seen_first_contact_waiting(void);
 /** Writes every buffered record to the store; records that could not be written

@@ -86,9 +86,24 @@ static int run_record(struct store *s, const char *sql, const struct last_seen *
 
 /* A newer record replaces time and address; an older one (another server's buffer,
  * flushed late) changes nothing. A target's first record inserts its row, unless the
- * target was deleted since it polled. */
+ * target was deleted since it polled. A first contact's targets row is written first:
+ * rows are locked in the order a target's deletion (cascading) locks them. */
 static int touch_one(struct store *s, const struct last_seen *item, struct error *err)
 {
+    if (item->first_contact) {
+        struct db_stmt *st = db_prepare(s->db,
+                                        "UPDATE targets SET update_status = 'registered',"
+                                        " last_modified_at = ?1 WHERE id = ?2"
+                                        " AND update_status = 'unknown'",
+                                        err);
+        if (!st)
+            return -ERR_INTERNAL;
+        db_bind_int(st, 1, item->at_ms);
+        db_bind_int(st, 2, item->target_id);
+        int rc = db_run(st, err);
+        if (rc < 0)
+            return rc;
+    }
     int rc = run_record(s,
                         "UPDATE target_last_seen SET last_request_at = CASE"
                         " WHEN last_request_at > ?2 THEN last_request_at ELSE ?2 END,"
@@ -100,18 +115,7 @@ static int touch_one(struct store *s, const struct last_seen *item, struct error
                         "INSERT INTO target_last_seen (target_id, last_request_at, address)"
                         " SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM targets WHERE id = ?1)",
                         item, err);
-    if (rc < 0 || !item->first_contact)
-        return rc;
-    struct db_stmt *st = db_prepare(s->db,
-                                    "UPDATE targets SET update_status = 'registered',"
-                                    " last_modified_at = ?1 WHERE id = ?2"
-                                    " AND update_status = 'unknown'",
-                                    err);
-    if (!st)
-        return -ERR_INTERNAL;
-    db_bind_int(st, 1, item->at_ms);
-    db_bind_int(st, 2, item->target_id);
-    return db_run(st, err);
+    return rc;
 }
 
 static int touch(struct store *s, const struct last_seen *items, size_t n, struct error *err)

@@ -225,7 +225,10 @@ int store_target_update(struct store *s, const struct target *t, const char *act
     db_bind_text(st, 6, actor);
     db_bind_int(st, 7, t->id);
     int rc = db_run(st, err);
-    return rc < 0 ? rc : set_address(s, t->id, t->address, err);
+    if (rc == 0 && db_changes(s->db) == 0) /* deleted since the caller read it */
+        return err_set(err, ERR_NOT_FOUND, "repo.entityNotFound",
+                       "Target with given identifier {%s} does not exist.", t->controller_id);
+    return rc < 0 || !t->address ? rc : set_address(s, t->id, t->address, err);
 }
 
 int store_target_set_state(struct store *s, int64_t target_id, const char *update_status,

@@ -13,8 +13,8 @@ int store_target_get(struct store *s, const char *controller_id, struct arena *a
                      struct target *out, struct error *err);
 int store_target_get_by_id(struct store *s, int64_t id, struct arena *a, struct target *out,
                            struct error *err);
-/** Writes name, description, security_token, address, request_attributes of t
- * (two tables: inside a transaction). */
+/** Writes name, description, security_token, request_attributes and, when not NULL,
+ * address of t (two tables: inside a transaction). ERR_NOT_FOUND when t is gone. */
 int store_target_update(struct store *s, const struct target *t, const char *actor,
                         struct error *err);
 /** Sets update status and assigned/installed sets (-1 = NULL); installed_at when >= 0. */

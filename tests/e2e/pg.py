@@ -37,18 +37,17 @@ def _bindir():
 class Postgres:
     def __init__(self):
         self.bindir = _bindir()
+        # initdb and postgres refuse to run as root: the dir goes to the postgres user.
+        owner = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+        self.run_as = ["runuser", "-u", "postgres", "--"] if owner else []
         self.password = "pg-" + secrets.token_hex(12)
         self.dir = tempfile.mkdtemp(prefix="falconet-pg-")
+        if owner:
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
         self.data = os.path.join(self.dir, "data")
         self.log = os.path.join(self.dir, "postgres.log")
         self.port = None
         self.databases = 0
-        # initdb and postgres refuse to run as root: hand the dir to the postgres user.
-        self.run_as = []
-        if os.geteuid() == 0:
-            pw = pwd.getpwnam("postgres")
-            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-            self.run_as = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, tool, *args, check=True):
         cmd = self.run_as + [os.path.join(self.bindir, tool), *args]

@@ -279,9 +279,9 @@ static bool authorize(struct request *req, bool registering, bool anonymous_ok)
     }
     /* The last-seen flush also turns a first-time poller from unknown to registered. */
     if (how != AUTH_ANONYMOUS) {
-        last_seen_record(d->target.target_id, time_now_ms(), address);
-        if (d->target.update_status && strcmp(d->target.update_status, "unknown") == 0)
-            last_seen_first_contact(d->target.target_id);
+        bool first_contact =
+            d->target.update_status && strcmp(d->target.update_status, "unknown") == 0;
+        last_seen_record(d->target.target_id, time_now_ms(), address, first_contact);
     }
     d->base = arena_sprintf(&req->arena, "/%s/controller/v1/%s",
                             api_url_segment(&req->arena, req->params[0]),

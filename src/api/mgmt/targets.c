@@ -245,6 +245,9 @@ static void update_target(struct request *req)
         return;
     }
     int64_t old_type = t.target_type_id;
+    /* Written back only when the body sets it: the loaded one may be older than what
+     * a last-seen flush writes meanwhile. */
+    t.address = NULL;
     bool ok = apply_target_update(req, doc, &t);
     json_doc_free(doc);
     if (!ok)

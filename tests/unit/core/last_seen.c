@@ -42,10 +42,10 @@ static void test_flush_writes_newest(void **state)
     int64_t t1 = fx_target(f, "dev1"), t2 = fx_target(f, "dev2"), t3 = fx_target(f, "dev3");
     assert_int_equal(last_seen_flush(f->s), 0); /* nothing buffered */
 
-    last_seen_record(t1, 1000, "http://10.0.0.1");
-    last_seen_record(t1, 3000, "http://10.0.0.3");
-    last_seen_record(t1, 2000, "http://10.0.0.2"); /* older: dropped */
-    last_seen_record(t2, 500, NULL);
+    last_seen_record(t1, 1000, "http://10.0.0.1", false);
+    last_seen_record(t1, 3000, "http://10.0.0.3", false);
+    last_seen_record(t1, 2000, "http://10.0.0.2", false); /* older: dropped */
+    last_seen_record(t2, 500, NULL, false);
     /* nothing is written before the flush */
     assert_int_equal(fx_get_target(f, t1).last_request_at, -1);
     assert_int_equal(last_seen_flush(f->s), 2);
@@ -57,13 +57,13 @@ static void test_flush_writes_newest(void **state)
 
     /* at equal times the later record replaces the buffered one; a record without
      * address keeps the stored address */
-    last_seen_record(t1, 4000, "http://10.0.0.4");
-    last_seen_record(t1, 4000, NULL);
+    last_seen_record(t1, 4000, "http://10.0.0.4", false);
+    last_seen_record(t1, 4000, NULL, false);
     assert_int_equal(last_seen_flush(f->s), 1);
     assert_seen(f, t1, 4000, "http://10.0.0.3");
 
     /* the stored time never moves backwards */
-    last_seen_record(t1, 100, NULL);
+    last_seen_record(t1, 100, NULL, false);
     assert_int_equal(last_seen_flush(f->s), 1);
     assert_seen(f, t1, 4000, "http://10.0.0.3");
 }
@@ -75,7 +75,7 @@ static void test_long_address_truncated(void **state)
     char address[200];
     memset(address, 'x', sizeof(address) - 1);
     address[sizeof(address) - 1] = '\0';
-    last_seen_record(t, 10, address);
+    last_seen_record(t, 10, address, false);
     assert_int_equal(last_seen_flush(f->s), 1);
     struct target tg = fx_get_target(f, t);
     assert_int_equal(strlen(tg.address), sizeof(((struct last_seen *)0)->address) - 1);
@@ -87,15 +87,15 @@ static void test_failed_flush_keeps_records(void **state)
     int64_t t1 = fx_target(f, "dev1"), t2 = fx_target(f, "dev2");
     fx_exec(f, "CREATE TRIGGER no_touch BEFORE INSERT ON target_last_seen"
                " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
-    last_seen_record(t1, 5000, "http://a");
-    last_seen_record(t2, 6000, "http://b");
+    last_seen_record(t1, 5000, "http://a", false);
+    last_seen_record(t2, 6000, "http://b", false);
     assert_true(last_seen_flush(f->s) < 0);
     assert_seen(f, t1, -1, NULL);
     assert_seen(f, t2, -1, NULL);
 
     /* newer and older records arriving meanwhile merge with the kept ones */
-    last_seen_record(t1, 4000, "http://old");
-    last_seen_record(t2, 7000, "http://new");
+    last_seen_record(t1, 4000, "http://old", false);
+    last_seen_record(t2, 7000, "http://new", false);
     fx_exec(f, "DROP TRIGGER no_touch");
     assert_int_equal(last_seen_flush(f->s), 2);
     assert_seen(f, t1, 5000, "http://a");
@@ -107,7 +107,7 @@ static void test_reset_drops_records(void **state)
 {
     struct fixture *f = *state;
     int64_t t = fx_target(f, "dev");
-    last_seen_record(t, 10, NULL);
+    last_seen_record(t, 10, NULL, false);
     last_seen_reset();
     assert_int_equal(last_seen_flush(f->s), 0);
     assert_seen(f, t, -1, NULL);
@@ -119,9 +119,9 @@ static void test_many_targets(void **state)
     struct fixture *f = *state;
     int64_t t1 = fx_target(f, "dev1"), t2 = fx_target(f, "dev2");
     for (int64_t id = 1; id <= 5000; id++)
-        last_seen_record(id, 100 + id, NULL);
+        last_seen_record(id, 100 + id, NULL, false);
     for (int64_t id = 5000; id >= 1; id--)
-        last_seen_record(id, 50, NULL);
+        last_seen_record(id, 50, NULL, false);
     assert_int_equal(last_seen_flush(f->s), 5000);
     assert_seen(f, t1, 100 + t1, NULL);
     assert_seen(f, t2, 100 + t2, NULL);
@@ -135,7 +135,7 @@ static void *record_many(void *arg)
 {
     const struct recorder *r = arg;
     for (int64_t i = 0; i < 2000; i++)
-        last_seen_record(r->first + (i % 1000), r->base + i, NULL);
+        last_seen_record(r->first + (i % 1000), r->base + i, NULL, false);
     return NULL;
 }
 
@@ -162,18 +162,36 @@ static void test_first_contact_waits_until_flushed(void **state)
     struct fixture *f = *state;
     int64_t t = fx_unknown_target(f, "dev");
     assert_false(last_seen_first_contact_waiting());
-    last_seen_record(t, 100, NULL);
+    last_seen_record(t, 100, NULL, false);
     assert_false(last_seen_first_contact_waiting()); /* a repeat poll is no hurry */
     assert_int_equal(last_seen_flush(f->s), 1);
     assert_string_equal(fx_get_target(f, t).update_status, TARGET_STATUS_UNKNOWN);
-    last_seen_record(t, 200, NULL);
-    last_seen_first_contact(t);
+    last_seen_record(t, 200, NULL, true);
     assert_true(last_seen_first_contact_waiting());
-    last_seen_record(t, 300, NULL); /* a later poll keeps the mark */
+    last_seen_record(t, 300, NULL, false); /* a later poll keeps the mark */
     assert_int_equal(last_seen_flush(f->s), 1);
     assert_false(last_seen_first_contact_waiting());
     assert_string_equal(fx_get_target(f, t).update_status, TARGET_STATUS_REGISTERED);
     assert_seen(f, t, 300, NULL);
+}
+
+/* A flush that fails keeps the first-contact mark of its records and asks for the
+ * next tick again. */
+static void test_failed_flush_keeps_first_contact(void **state)
+{
+    struct fixture *f = *state;
+    int64_t t = fx_unknown_target(f, "new");
+    fx_exec(f, "CREATE TRIGGER no_touch BEFORE INSERT ON target_last_seen"
+               " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+    last_seen_record(t, 100, NULL, true);
+    assert_true(last_seen_flush(f->s) < 0);
+    assert_true(last_seen_first_contact_waiting());
+    assert_string_equal(fx_get_target(f, t).update_status, TARGET_STATUS_UNKNOWN);
+    fx_exec(f, "DROP TRIGGER no_touch");
+    last_seen_record(t, 200, NULL, false); /* a later poll, after the target's first one */
+    assert_int_equal(last_seen_flush(f->s), 1);
+    assert_string_equal(fx_get_target(f, t).update_status, TARGET_STATUS_REGISTERED);
+    assert_seen(f, t, 200, NULL);
 }
 
 /* The buffer is reused between intervals: after a big interval and a small one the
@@ -185,7 +203,7 @@ static void test_buffers_reused_across_intervals(void **state)
     for (int round = 0; round < 4; round++) {
         int n = round % 2 ? 3 : 3000;
         for (int64_t id = 1; id <= n; id++)
-            last_seen_record(id, 1000 * (round + 1) + id, NULL);
+            last_seen_record(id, 1000 * (round + 1) + id, NULL, false);
         assert_int_equal(last_seen_flush(f->s), n);
         assert_seen(f, t1, 1000 * (round + 1) + t1, NULL);
         assert_seen(f, t2, 1000 * (round + 1) + t2, NULL);
@@ -205,6 +223,7 @@ int main(void)
         T(test_many_targets),
         T(test_concurrent_records),
         T(test_first_contact_waits_until_flushed),
+        T(test_failed_flush_keeps_first_contact),
         T(test_buffers_reused_across_intervals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

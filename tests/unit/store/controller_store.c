@@ -204,6 +204,29 @@ static void test_touch(void **state)
     assert_string_equal(fx_get_target(f, t1).address, "http://5.5.5.5");
 }
 
+/* A Management API update writes the address only when it sets one, and reports a
+ * target deleted since it was read. */
+static void test_update_address_and_gone_target(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id = fx_target(f, "upd");
+    struct error e;
+    struct last_seen seen = {.target_id = id, .at_ms = 100};
+    snprintf(seen.address, sizeof(seen.address), "10.0.0.9");
+    assert_int_equal(store_controller_touch(f->s, &seen, 1, &e), 0);
+    struct target t = fx_get_target(f, id);
+    t.address = NULL;
+    t.description = "changed";
+    assert_int_equal(store_target_update(f->s, &t, "tester", &e), 0);
+    assert_string_equal(fx_get_target(f, id).address, "10.0.0.9");
+    t.address = "http://given";
+    assert_int_equal(store_target_update(f->s, &t, "tester", &e), 0);
+    assert_string_equal(fx_get_target(f, id).address, "http://given");
+    assert_int_equal(fx_get_target(f, id).last_request_at, 100);
+    assert_int_equal(store_target_delete(f->s, "upd", &e), 0);
+    assert_int_equal(store_target_update(f->s, &t, "tester", &e), -ERR_NOT_FOUND);
+}
+
 /* A target deleted between its poll and the flush is skipped; the rest is written. */
 static void test_touch_skips_deleted_targets(void **state)
 {
@@ -454,6 +477,7 @@ int main(void)
         T(test_touch),
         T(test_touch_registers_first_pollers),
         T(test_touch_skips_deleted_targets),
+        T(test_update_address_and_gone_target),
         T(test_request_attributes),
         T(test_attributes),
         T(test_auto_confirm),
